@@ -1,0 +1,17 @@
+export { StackError } from './stack/errors.js';
+export { startLocalStack, type LocalStack, type LocalStackOptions, type StackEndpoints } from './stack/local-stack.js';
+export { KafkaBroker, DEFAULT_KAFKA_VERSION, fetchKafka, waitForKafka, type KafkaBrokerOptions } from './stack/kafka-broker.js';
+export {
+  SchemaRegistry,
+  APICURIO_LATEST,
+  APICURIO_JAVA17,
+  CCOMPAT_PATH,
+  chooseApicurio,
+  fetchApicurio,
+  waitForRegistry,
+  type SchemaRegistryOptions,
+} from './stack/schema-registry.js';
+export { createTestDatabase, checkPostgres, databaseUrlFromEnv, DEFAULT_DATABASE_URL, type TestDatabase } from './stack/postgres.js';
+export { freePort, isListening } from './stack/ports.js';
+export { ServerProcess, stopPid, isAlive, type Lifetime } from './stack/server-process.js';
+export { cacheDir } from './stack/cache.js';

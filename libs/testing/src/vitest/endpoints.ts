@@ -1,0 +1,11 @@
+import { inject } from 'vitest';
+import type { StackEndpoints } from '../stack/local-stack.js';
+
+/** The endpoints of the stack the integration project's global setup started. */
+export function stackEndpoints(): StackEndpoints {
+  const endpoints = inject('stack') as StackEndpoints | undefined;
+  if (endpoints === undefined) {
+    throw new Error('no stack endpoints: run broker-backed tests as *.int.test.ts (the "integration" project starts the stack)');
+  }
+  return endpoints;
+}
