@@ -8,10 +8,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir } from './cache.js';
 import { StackError } from './errors.js';
-import { waitForKafka } from './kafka-broker.js';
+import { DEFAULT_KAFKA_VERSION, fetchKafka, waitForKafka } from './kafka-broker.js';
 import { startLocalStack, type StackEndpoints } from './local-stack.js';
 import { checkPostgres } from './postgres.js';
-import { waitForRegistry } from './schema-registry.js';
+import { chooseApicurio, fetchApicurio, waitForRegistry } from './schema-registry.js';
 import { isAlive, stopPid } from './server-process.js';
 
 interface StackState {
@@ -120,13 +120,28 @@ async function status(): Promise<number> {
   return healthy ? 0 : 1;
 }
 
+async function fetchAll(): Promise<void> {
+  const started = Date.now();
+  const kafkaVersion = process.env['KAFKA_VERSION'];
+  const apicurio = await chooseApicurio();
+  await Promise.all([
+    fetchKafka(kafkaVersion !== undefined && kafkaVersion !== '' ? kafkaVersion : undefined),
+    fetchApicurio(apicurio.version),
+  ]);
+  console.error(
+    `stack: Kafka ${kafkaVersion ?? DEFAULT_KAFKA_VERSION} and Apicurio Registry ${apicurio.version} are in ${cacheDir()} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+}
+
 const USAGE = `usage: npm run stack -- <command>
 
   up       start Kafka and the schema registry (ports 9092 and 8081, or
            KAFKA_PORT / SCHEMA_REGISTRY_PORT, --kafka-port / --registry-port)
            and check PostgreSQL (DATABASE_URL); prints the endpoints
   down     stop them (--purge also removes their data)
-  status   tell what runs and answers`;
+  status   tell what runs and answers
+  fetch    only download the broker and registry jars into the cache
+           (${cacheDir()}; TRIBUTARY_CACHE overrides it)`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -152,6 +167,9 @@ async function main(): Promise<number> {
       return 0;
     case 'status':
       return await status();
+    case 'fetch':
+      await fetchAll();
+      return 0;
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
