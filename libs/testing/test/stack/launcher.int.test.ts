@@ -38,7 +38,8 @@ describe('Kafka launcher failures', () => {
       (e: unknown) => e,
     )) as StackError;
     expect(error).toBeInstanceOf(StackError);
-    expect(error.code).toBe('KAFKA_START_TIMEOUT');
+    // Compared with the message so that a different failure shows what it was.
+    expect({ code: error.code, message: error.message }).toMatchObject({ code: 'KAFKA_START_TIMEOUT' });
     expect(error.message).toContain(`127.0.0.1:${port} did not answer within`);
     expect(error.message).toMatch(/last lines of .*broker\.log/);
     // The half-started broker was stopped, not left behind.
