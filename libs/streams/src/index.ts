@@ -1,0 +1,42 @@
+export {
+  TributaryError,
+  ConfigError,
+  TopologyError,
+  DeserializationError,
+  ProcessingError,
+  TaskMigratedError,
+  TaskFailedError,
+  isRetriable,
+  errorClass,
+  errorMessage,
+} from './errors.js';
+export { string, json, bytes, float64, isPromise, type Serde, type Serdes, type SerdeContext } from './serde.js';
+export type { StreamRecord, RecordMetadata, Headers } from './record.js';
+export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processor/processor.js';
+export type { KeyValue } from './processor/stateless.js';
+export type { StateStore, ManagedStore, ChangelogRecord } from './state/state-store.js';
+export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/key-value-store.js';
+export { TransactionalKeyValueStore } from './state/transactional-key-value-store.js';
+export { keyValueStore, type KeyValueStoreOptions } from './state/stores.js';
+export { keyId } from './state/key-id.js';
+export { Topology, resolveTopic, changelogTopic, type SubTopology } from './topology/topology.js';
+export { TopologyBuilder } from './topology/topology-builder.js';
+export {
+  INTERNAL_TOPIC_PREFIX,
+  type TimestampExtractor,
+  type StoreDefinition,
+  type GlobalStoreDefinition,
+  type SourceNode,
+  type ProcessorNode,
+  type SinkNode,
+  type TopologyNode,
+  type RepartitionTopic,
+} from './topology/nodes.js';
+export { StreamsBuilder, type StreamOptions } from './dsl/streams-builder.js';
+export { KStream, type Named, type RepartitionOptions } from './dsl/kstream.js';
+export { KTable } from './dsl/ktable.js';
+export { KGroupedStream, type AggregateOptions } from './dsl/kgrouped-stream.js';
+export { GlobalKTable } from './dsl/global-ktable.js';
+export { StreamTask, type StreamTaskOptions, type CommitBatch, type ErrorPolicy } from './task/stream-task.js';
+export type { OutputMessage, ConsumedOffset, ConsumedMessage } from './task/output-message.js';
+export { DLQ_HEADERS, deadLetterTopic, deadLetter } from './task/dead-letter.js';
