@@ -1,0 +1,136 @@
+/**
+ * TypeScript from `.avsc` files: one interface per record, one string-literal
+ * union per enum, and a `TypedSchema<T>` constant per file so serdes infer
+ * their value type. The output is a pure function of the schemas, so a test
+ * can regenerate it and fail when the checked-in file is stale.
+ */
+import type avro from 'avsc';
+import type { SchemaFile } from './files.js';
+import { avroType } from './types.js';
+
+interface T {
+  readonly typeName: string;
+  readonly name?: string;
+  readonly doc?: string;
+  readonly fields?: readonly { readonly name: string; readonly type: T; readonly doc?: string }[];
+  readonly symbols?: readonly string[];
+  readonly itemsType?: T;
+  readonly valuesType?: T;
+  readonly types?: readonly T[];
+  readonly underlyingType?: T;
+}
+
+const LOGICAL_TS: Record<string, string> = {
+  'logical:timestamp-millis': 'Date',
+  'logical:date': 'string',
+  'logical:decimal': 'string',
+  'logical:uuid': 'string',
+};
+
+const shortName = (name: string | undefined): string => (name ?? '').split('.').pop() ?? '';
+
+function docComment(doc: string | undefined, indent: string): string {
+  if (doc === undefined || doc.trim() === '') return '';
+  const lines = doc.replace(/\*\//g, '*\\/').split('\n');
+  return lines.length === 1 ? `${indent}/** ${lines[0] ?? ''} */\n` : `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
+}
+
+class Emitter {
+  private readonly declared = new Map<string, { readonly fullName: string; readonly fingerprint: string }>(); // by short name
+  private readonly blocks: string[] = [];
+
+  tsType(type: T): string {
+    if (type.typeName in LOGICAL_TS) return LOGICAL_TS[type.typeName] as string;
+    if (type.underlyingType !== undefined) return this.tsType(type.underlyingType);
+    switch (type.typeName) {
+      case 'null':
+        return 'null';
+      case 'boolean':
+        return 'boolean';
+      case 'int':
+      case 'long':
+      case 'float':
+      case 'double':
+        return 'number';
+      case 'string':
+        return 'string';
+      case 'bytes':
+      case 'fixed':
+        return 'Buffer';
+      case 'array':
+        return `readonly ${this.wrap(this.tsType(type.itemsType as T))}[]`;
+      case 'map':
+        return `Readonly<Record<string, ${this.tsType(type.valuesType as T)}>>`;
+      case 'union:unwrapped':
+      case 'union:wrapped': {
+        const branches = (type.types ?? []).map((b) => this.tsType(b));
+        // `null` last reads better: `number | null`.
+        return [...branches.filter((b) => b !== 'null'), ...branches.filter((b) => b === 'null')].join(' | ');
+      }
+      case 'enum':
+      case 'record':
+      case 'error':
+        return this.named(type);
+      default:
+        return 'unknown';
+    }
+  }
+
+  private wrap(ts: string): string {
+    return ts.includes(' ') ? `(${ts})` : ts;
+  }
+
+  private named(type: T): string {
+    const name = shortName(type.name);
+    const fingerprint = (type as unknown as avro.Type).fingerprint().toString('hex');
+    const known = this.declared.get(name);
+    if (known !== undefined) {
+      // The same type may be defined in several files (a record cannot reference another file's types); it must then be identical.
+      if (known.fullName !== type.name || known.fingerprint !== fingerprint) {
+        throw new Error(`two different Avro types are named ${name} (${known.fullName} and ${type.name ?? ''}); define it identically everywhere, or rename one`);
+      }
+      return name;
+    }
+    this.declared.set(name, { fullName: type.name ?? name, fingerprint });
+    if (type.typeName === 'enum') {
+      this.blocks.push(`${docComment(type.doc, '')}export type ${name} = ${(type.symbols ?? []).map((s) => `'${s}'`).join(' | ')};\n`);
+      return name;
+    }
+    const slot = this.blocks.length;
+    this.blocks.push('');
+    const fields = (type.fields ?? []).map((f) => `${docComment(f.doc, '  ')}  readonly ${f.name}: ${this.tsType(f.type)};\n`).join('');
+    this.blocks[slot] = `${docComment(type.doc, '')}export interface ${name} {\n${fields}}\n`;
+    return name;
+  }
+
+  output(): string {
+    return this.blocks.join('\n');
+  }
+}
+
+/** The generated module for `files`; `source` is how the header names where they came from. */
+export function generateTypes(files: readonly SchemaFile[], source: string): string {
+  const emitter = new Emitter();
+  const constants: string[] = [];
+  const subjects: string[] = [];
+  for (const file of files) {
+    const type = avroType(file.schema) as unknown as avro.Type & T;
+    const ts = emitter.tsType(type);
+    const constant = `${/^[A-Za-z_$][\w$]*$/.test(ts) ? ts : constantName(file.subject)}Schema`;
+    constants.push(
+      `/** Subject \`${file.subject}\` (${file.file.split('\\').join('/')}). */\nexport const ${constant}: TypedSchema<${ts}> = {\n  schema: ${JSON.stringify(file.schema, null, 2).replace(/\n/g, '\n  ')},\n};\n`,
+    );
+    subjects.push(`  '${file.subject}': ${constant},\n`);
+  }
+  return (
+    `// Generated by \`npm run schemas -- codegen\` from ${source}. Do not edit:\n` +
+    `// change the .avsc files and run it again (a test fails when this file is stale).\n` +
+    `import type { TypedSchema } from '@tributary/avro';\n\n` +
+    `${emitter.output()}\n${constants.join('\n')}\n` +
+    `/** Every schema by subject. */\nexport const SUBJECTS = {\n${subjects.join('')}} as const;\n`
+  );
+}
+
+function constantName(subject: string): string {
+  return subject.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase());
+}
