@@ -15,3 +15,7 @@ export { createTestDatabase, checkPostgres, databaseUrlFromEnv, DEFAULT_DATABASE
 export { freePort, isListening } from './stack/ports.js';
 export { ServerProcess, stopPid, isAlive, type Lifetime } from './stack/server-process.js';
 export { cacheDir } from './stack/cache.js';
+export { TopologyTestDriver, type TopologyTestDriverOptions, type ChangelogEntry } from './driver/topology-test-driver.js';
+export { TestInputTopic, TestOutputTopic, type TestRecord, type ProducedRecord } from './driver/test-topics.js';
+export { DriverError } from './driver/driver-error.js';
+export { partitionForKey, murmur2 } from './driver/partitioner.js';
