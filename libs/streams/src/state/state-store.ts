@@ -25,6 +25,14 @@ export interface ManagedStore extends StateStore {
   hasPendingChanges(): boolean;
   /** The changelog records of the pending changes, one per changed key (last write wins). */
   changelogRecords(): ChangelogRecord[] | Promise<ChangelogRecord[]>;
+  /**
+   * Marks the start of one record's processing. If that record fails and is
+   * dead-lettered, `rollbackToSavepoint` undoes the changes made since, so a
+   * record is either fully applied or not at all.
+   */
+  savepoint(): void;
+  /** Undoes the pending changes made since the last `savepoint` (earlier pending changes stay). */
+  rollbackToSavepoint(): void;
   /** The transaction that carried the pending changes committed: make them visible. */
   commit(): void;
   /** The transaction aborted: forget the pending changes. */

@@ -33,6 +33,8 @@ export class TransactionalKeyValueStore<K, V> implements KeyValueStore<K, V>, Ma
   readonly #valueSerde: Serde<V>;
   readonly #committed = new InMemoryKeyValueBackend<K, V>();
   #pending = new Map<string, Pending<K, V>>();
+  /** Since the savepoint: each changed key's pending entry before its first change (undefined: none). */
+  readonly #undo = new Map<string, Pending<K, V> | undefined>();
 
   constructor(options: TransactionalKeyValueStoreOptions<K, V>) {
     this.name = options.name;
@@ -53,11 +55,28 @@ export class TransactionalKeyValueStore<K, V> implements KeyValueStore<K, V>, Ma
       this.delete(key);
       return;
     }
-    this.#pending.set(keyId(key), { key, value, deleted: false });
+    this.#change(keyId(key), { key, value, deleted: false });
   }
 
   delete(key: K): void {
-    this.#pending.set(keyId(key), { key, value: undefined, deleted: true });
+    this.#change(keyId(key), { key, value: undefined, deleted: true });
+  }
+
+  #change(id: string, change: Pending<K, V>): void {
+    if (!this.#undo.has(id)) this.#undo.set(id, this.#pending.get(id));
+    this.#pending.set(id, change);
+  }
+
+  savepoint(): void {
+    this.#undo.clear();
+  }
+
+  rollbackToSavepoint(): void {
+    for (const [id, before] of this.#undo) {
+      if (before === undefined) this.#pending.delete(id);
+      else this.#pending.set(id, before);
+    }
+    this.#undo.clear();
   }
 
   /** Committed and pending entries together, as the processor sees them. */
@@ -114,10 +133,12 @@ export class TransactionalKeyValueStore<K, V> implements KeyValueStore<K, V>, Ma
       else this.#committed.putById(id, change.key, change.value as V);
     }
     this.#pending = new Map();
+    this.#undo.clear();
   }
 
   abort(): void {
     this.#pending = new Map();
+    this.#undo.clear();
   }
 
   async restore(records: readonly ChangelogRecord[]): Promise<void> {
@@ -137,6 +158,7 @@ export class TransactionalKeyValueStore<K, V> implements KeyValueStore<K, V>, Ma
 
   clear(): void {
     this.#pending = new Map();
+    this.#undo.clear();
     this.#committed.clear();
   }
 

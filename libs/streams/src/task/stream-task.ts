@@ -258,6 +258,7 @@ export class StreamTask {
     const kafkaTimestamp = Number(message.timestamp);
     let timestamp = kafkaTimestamp;
     const mark = this.#outputs.length;
+    for (const store of this.stores.values()) store.savepoint();
     try {
       if (source.node.timestampExtractor !== undefined) timestamp = source.node.timestampExtractor({ key, value, timestamp: kafkaTimestamp });
       if (!Number.isFinite(timestamp) || timestamp < 0) {
@@ -271,7 +272,9 @@ export class StreamTask {
       this.#advance(topic, message.offset);
       this.#punctuateStreamTime();
     } catch (error) {
+      // A failed record leaves nothing behind: neither its outputs nor its store writes.
       this.#outputs.length = mark;
+      for (const store of this.stores.values()) store.rollbackToSavepoint();
       this.#failed(topic, message, error instanceof ProcessingError ? error : new ProcessingError(`processing ${topic}[${this.partition}]@${message.offset} failed: ${(error as Error)?.message ?? String(error)}`, error));
     } finally {
       this.#current = undefined;
