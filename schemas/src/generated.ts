@@ -59,7 +59,7 @@ export interface Alert {
   readonly severity: Severity;
   /** Human-readable explanation, e.g. 'compressor failure risk 0.87 (threshold 0.8)'. */
   readonly message: string;
-  /** The risk score (0-1) that raised the alert; null for rule-based alerts. */
+  /** The risk score that raised the alert, a probability (0-1); null for rule-based alerts. */
   readonly risk: number | null;
   /** Model that produced the risk; null for rule-based alerts. */
   readonly modelName: string | null;
@@ -185,7 +185,7 @@ export interface RiskScore {
   readonly scoredAt: Date;
 }
 
-/** Subject `coldchain.aggregates.1m-value` (schemas/coldchain.aggregates.1m-value.avsc). */
+/** Subject `coldchain.aggregates.1m-value` (coldchain.aggregates.1m-value.avsc). */
 export const WindowAggregateSchema: TypedSchema<WindowAggregate> = {
   schema: {
     "type": "record",
@@ -314,7 +314,7 @@ export const WindowAggregateSchema: TypedSchema<WindowAggregate> = {
   },
 };
 
-/** Subject `coldchain.alerts-value` (schemas/coldchain.alerts-value.avsc). */
+/** Subject `coldchain.alerts-value` (coldchain.alerts-value.avsc). */
 export const AlertSchema: TypedSchema<Alert> = {
   schema: {
     "type": "record",
@@ -379,7 +379,7 @@ export const AlertSchema: TypedSchema<Alert> = {
           "double"
         ],
         "default": null,
-        "doc": "The risk score (0-1) that raised the alert; null for rule-based alerts."
+        "doc": "The risk score that raised the alert, a probability (0-1); null for rule-based alerts."
       },
       {
         "name": "modelName",
@@ -436,7 +436,7 @@ export const AlertSchema: TypedSchema<Alert> = {
   },
 };
 
-/** Subject `coldchain.containers-value` (schemas/coldchain.containers-value.avsc). */
+/** Subject `coldchain.containers-value` (coldchain.containers-value.avsc). */
 export const ContainerReferenceSchema: TypedSchema<ContainerReference> = {
   schema: {
     "type": "record",
@@ -523,7 +523,7 @@ export const ContainerReferenceSchema: TypedSchema<ContainerReference> = {
   },
 };
 
-/** Subject `coldchain.readings-value` (schemas/coldchain.readings-value.avsc). */
+/** Subject `coldchain.readings-value` (coldchain.readings-value.avsc). */
 export const SensorReadingSchema: TypedSchema<SensorReading> = {
   schema: {
     "type": "record",
@@ -607,7 +607,7 @@ export const SensorReadingSchema: TypedSchema<SensorReading> = {
   },
 };
 
-/** Subject `coldchain.readings.enriched-value` (schemas/coldchain.readings.enriched-value.avsc). */
+/** Subject `coldchain.readings.enriched-value` (coldchain.readings.enriched-value.avsc). */
 export const EnrichedReadingSchema: TypedSchema<EnrichedReading> = {
   schema: {
     "type": "record",
@@ -744,7 +744,7 @@ export const EnrichedReadingSchema: TypedSchema<EnrichedReading> = {
   },
 };
 
-/** Subject `coldchain.scores-value` (schemas/coldchain.scores-value.avsc). */
+/** Subject `coldchain.scores-value` (coldchain.scores-value.avsc). */
 export const RiskScoreSchema: TypedSchema<RiskScore> = {
   schema: {
     "type": "record",

@@ -8,12 +8,19 @@
  * 404 on an id is `UnknownSchemaId`, a 409 is `SchemaRejected`.
  */
 import apiModule from '@kafkajs/confluent-schema-registry/dist/api/index.js';
-import type { SchemaRegistryAPIClient } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
+import type { SchemaRegistryAPIClient, SchemaRegistryAPIClientArgs } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
 import { RegistryError, RegistryUnavailable, SchemaRejected, UnknownSchemaId } from '../errors.js';
+import { checkCompatibility } from '../schema/compatibility.js';
+import type { AvroSchema } from '../schema/types.js';
 import { DEFAULT_COMPATIBILITY, isCompatibilityLevel, type CompatibilityLevel } from './compatibility-level.js';
 
-// The package is CommonJS with `exports.default`; under NodeNext the default import is the module object.
-const createApiClient = apiModule.default;
+// The package is CommonJS with `exports.default`: Node's default import is the module object, bundlers' (Vite) the function.
+type ApiFactory = (args: SchemaRegistryAPIClientArgs) => SchemaRegistryAPIClient;
+const imported = apiModule as unknown as ApiFactory | { default: ApiFactory };
+const createApiClient: ApiFactory = typeof imported === 'function' ? imported : imported.default;
+
+/** How long an id the registry did not know is answered from memory. */
+const UNKNOWN_ID_TTL_MS = 30_000;
 
 export interface RegistryClientOptions {
   /** Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:8081/apis/ccompat/v7`. */
@@ -43,6 +50,8 @@ export class RegistryClient {
   private readonly auth: RegistryClientOptions['auth'];
   private readonly schemas = new Map<number, string>();
   private readonly inFlight = new Map<number, Promise<string>>();
+  /** Ids the registry said it does not know, until when (ms): a stream of bad ids must not turn into a stream of requests. */
+  private readonly unknownIds = new Map<number, number>();
 
   constructor(options: RegistryClientOptions) {
     if (options.url === '') throw new RegistryError('no schema registry URL: set SCHEMA_REGISTRY_URL or pass --registry <url>');
@@ -59,6 +68,8 @@ export class RegistryClient {
   schemaById(id: number): Promise<string> {
     const cached = this.schemas.get(id);
     if (cached !== undefined) return Promise.resolve(cached);
+    const unknownUntil = this.unknownIds.get(id);
+    if (unknownUntil !== undefined && unknownUntil > Date.now()) return Promise.reject(new UnknownSchemaId(id, this.url));
     let pending = this.inFlight.get(id);
     if (pending === undefined) {
       pending = this.call(`GET /schemas/ids/${id}`, () => this.api.Schema.find({ id }))
@@ -68,7 +79,11 @@ export class RegistryClient {
           return schema;
         })
         .catch((error: unknown) => {
-          if (statusOf(error) === 404) throw new UnknownSchemaId(id, this.url);
+          if (statusOf(error) === 404) {
+            if (this.unknownIds.size > 10_000) this.unknownIds.clear();
+            this.unknownIds.set(id, Date.now() + UNKNOWN_ID_TTL_MS);
+            throw new UnknownSchemaId(id, this.url);
+          }
           throw error;
         })
         .finally(() => this.inFlight.delete(id));
@@ -87,10 +102,20 @@ export class RegistryClient {
       return data.id;
     } catch (error) {
       if (statusOf(error) === 409) {
-        throw new SchemaRejected(subject, `the registry refused the schema for subject "${subject}" as incompatible (HTTP 409): ${registryMessage(error)}`, error);
+        const why = await this.explainRejection(subject, schema).catch(() => '');
+        throw new SchemaRejected(subject, `the registry refused the schema for subject "${subject}" as incompatible (HTTP 409: ${registryMessage(error)})${why}`, error);
       }
       throw error;
     }
+  }
+
+  /** Names the fields and rules behind a 409, in Tributary's words (best effort: empty when it finds none). */
+  private async explainRejection(subject: string, schema: string): Promise<string> {
+    const [level, latest] = await Promise.all([this.compatibilityLevel(subject), this.latest(subject)]);
+    if (latest === undefined) return '';
+    const violations = checkCompatibility(level, JSON.parse(schema) as AvroSchema, [{ version: latest.version, schema: JSON.parse(latest.schema) as AvroSchema }]);
+    if (violations.length === 0) return '';
+    return `; under ${level}: ${violations.map((v) => `field ${v.path}: ${v.type}: ${v.advice}`).join('; ')}`;
   }
 
   /** The id of `schema` if it is registered under `subject`, else undefined. */

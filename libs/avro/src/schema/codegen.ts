@@ -118,7 +118,7 @@ export function generateTypes(files: readonly SchemaFile[], source: string): str
     const ts = emitter.tsType(type);
     const constant = `${/^[A-Za-z_$][\w$]*$/.test(ts) ? ts : constantName(file.subject)}Schema`;
     constants.push(
-      `/** Subject \`${file.subject}\` (${file.file.split('\\').join('/')}). */\nexport const ${constant}: TypedSchema<${ts}> = {\n  schema: ${JSON.stringify(file.schema, null, 2).replace(/\n/g, '\n  ')},\n};\n`,
+      `/** Subject \`${file.subject}\` (${file.relativePath}). */\nexport const ${constant}: TypedSchema<${ts}> = {\n  schema: ${JSON.stringify(file.schema, null, 2).replace(/\n/g, '\n  ')},\n};\n`,
     );
     subjects.push(`  '${file.subject}': ${constant},\n`);
   }

@@ -110,7 +110,10 @@ function check(readerType: T, writerType: T, path: string, out: Incompatibility[
     // Every branch the writer may have used must be readable.
     for (const branch of writer.types ?? []) {
       if (isUnion(reader) ? !(reader.types ?? []).some((r) => readable(r, branch)) : !readable(reader, branch)) {
-        if (isUnion(reader) || (writer.types ?? []).length > 1) {
+        const sameKind = isUnion(reader) ? (reader.types ?? []).find((r) => sameKindAs(r, branch)) : undefined;
+        if (sameKind !== undefined) {
+          check(sameKind, branch, path, out, seen); // the branch changed inside: name the field that did
+        } else if (isUnion(reader) || (writer.types ?? []).length > 1) {
           out.push({ path: at, type: 'MISSING_UNION_BRANCH', detail: `the writer's union branch ${describeType(branch)} has no matching branch in the reader's ${describeType(reader)}` });
         } else {
           check(reader, branch, path, out, seen);
@@ -123,7 +126,7 @@ function check(readerType: T, writerType: T, path: string, out: Incompatibility[
     const branches = reader.types ?? [];
     if (branches.some((r) => readable(r, writer))) return;
     // Report against the branch of the same kind when there is one: its own mismatch is the useful message.
-    const sameKind = branches.find((r) => base(r).typeName === writer.typeName);
+    const sameKind = branches.find((r) => sameKindAs(r, writer));
     if (sameKind !== undefined) check(sameKind, writer, path, out, seen);
     else out.push({ path: at, type: 'TYPE_MISMATCH', detail: `the reader's union ${describeType(reader)} has no branch for the writer's ${describeType(writer)}` });
     return;
@@ -157,6 +160,13 @@ function check(readerType: T, writerType: T, path: string, out: Incompatibility[
     default:
       return; // same primitive
   }
+}
+
+/** Same Avro type, and for named types the same name: the branch a change most likely happened in. */
+function sameKindAs(a: T, b: T): boolean {
+  const x = base(a);
+  const y = base(b);
+  return x.typeName === y.typeName && (x.name === undefined || shortName(x.name) === shortName(y.name));
 }
 
 function namesMatch(reader: T, writer: T): boolean {

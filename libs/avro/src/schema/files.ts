@@ -12,6 +12,8 @@ export interface SchemaFile {
   readonly subject: string;
   /** Path as found (relative to the current directory when the folder was). */
   readonly file: string;
+  /** Path relative to the schema folder (the file name for a lone file). */
+  readonly relativePath: string;
   readonly schema: AvroSchema;
   /** The file's text, registered as is (docs included). */
   readonly text: string;
@@ -29,7 +31,7 @@ export function loadSchemaFiles(dir: string): SchemaFile[] {
   const bySubject = new Map<string, SchemaFile>();
   for (const entry of files) {
     const file = path.join(dir, entry);
-    const loaded = loadSchemaFile(file);
+    const loaded = { ...loadSchemaFile(file), relativePath: entry.split(path.sep).join('/') };
     const previous = bySubject.get(loaded.subject);
     if (previous !== undefined) throw new SchemaFileError(file, `subject "${loaded.subject}" is also defined by ${previous.file}; one file per subject`);
     bySubject.set(loaded.subject, loaded);
@@ -52,5 +54,5 @@ export function loadSchemaFile(file: string): SchemaFile {
   } catch (error) {
     throw new SchemaFileError(file, `not a valid Avro schema: ${(error as Error).message}`, error);
   }
-  return { subject, file, schema, text };
+  return { subject, file, relativePath: path.basename(file), schema, text };
 }
