@@ -212,7 +212,7 @@ export class TopologyTestDriver {
 
   /** Moves the wall clock forward, runs the wall-clock punctuations now due, and commits what they produced. */
   advanceWallClockTime(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError(`advanceWallClockTime needs a duration ≥ 0, got ${ms}`);
+    if (!(ms >= 0)) return Promise.reject(new RangeError(`advanceWallClockTime needs a duration ≥ 0, got ${ms}`));
     return this.#serialized(async () => {
       this.#wallClock += ms;
       for (const tasks of this.#tasks.values()) {

@@ -1,5 +1,7 @@
 import { inject } from 'vitest';
 import type { StackEndpoints } from '../stack/local-stack.js';
+// Brings in the `ProvidedContext.stack` declaration, also for projects that compile this file without the setup.
+import type {} from './stack-setup.js';
 
 /** The endpoints of the stack the integration project's global setup started. */
 export function stackEndpoints(): StackEndpoints {

@@ -33,7 +33,7 @@ describe('stateless operators', () => {
     const d = drive((b) =>
       b
         .stream('in', J<{ n: number }>())
-        .map((k, v) => [`${k}!`, v.n * 10] as const)
+        .map((k, v): [string, number] => [`${k}!`, v.n * 10])
         .to('out', N),
     );
     await d.createInputTopic('in', J<{ n: number }>()).pipeKeyValueList([
@@ -81,7 +81,7 @@ describe('stateless operators', () => {
     const d = drive((b) =>
       b
         .stream('in', N)
-        .flatMap((k, n) => Array.from({ length: n }, (_, i) => [`${k}-${i}`, i] as const))
+        .flatMap((k, n) => Array.from({ length: n }, (_, i): [string, number] => [`${k}-${i}`, i]))
         .to('out', N),
     );
     const input = d.createInputTopic('in', N);

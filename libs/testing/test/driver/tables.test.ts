@@ -1,6 +1,6 @@
 import { StreamsBuilder, TopologyError, json, string } from '@tributary/streams';
 import { describe, expect, it } from 'vitest';
-import { TopologyTestDriver } from '../../src/index.js';
+import type { TopologyTestDriver } from '../../src/index.js';
 import { J, S, drive } from './helpers.js';
 
 type Customer = { name: string; tier: string };
@@ -111,7 +111,7 @@ describe('tables and joins', () => {
       b.stream('orders', J<Order>())
         .selectKey((_k, o) => o.customer)
         .repartition({ name: 'orders-by-customer' })
-        .join(customers, (o, c) => ({ amount: o.amount, tier: c.tier }))
+        .join(customers, (o, c): Enriched => ({ amount: o.amount, tier: c.tier }))
         .to('enriched', { value: json<Enriched>() });
     });
     await d.createInputTopic('customers', J<Customer>()).pipeInput('ann', { name: 'Ann', tier: 'gold' });
