@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkBounds } from '../src/serde/guard.js';
-import { avroType, CorruptPayload, DecodeError, type AvroSchema } from '../src/index.js';
+import { avroType, CorruptPayload, DecodeError } from '../src/index.js';
 
 const type = avroType({
   type: 'record',
