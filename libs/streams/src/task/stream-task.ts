@@ -338,9 +338,10 @@ export class StreamTask {
    * (explicitly on this task's partition), and the consumed offsets.
    */
   async prepareCommit(): Promise<CommitBatch> {
+    // A copy: changelog records are appended below, and a retried commit must not find them in #outputs.
     const messages = this.#asyncOutputs
       ? await Promise.all(this.#outputs as Promise<OutputMessage>[])
-      : (this.#outputs as OutputMessage[]);
+      : [...(this.#outputs as OutputMessage[])];
     for (const store of this.stores.values()) {
       if (store.changelogTopic === undefined || !store.hasPendingChanges()) continue;
       const records = await store.changelogRecords();
