@@ -123,7 +123,7 @@ export class Topology {
     return result;
   }
 
-  /** Sub-topology whose sources read `topic` (resolved or `$app-` form). */
+  /** Sub-topology whose sources read `topic`, named as in the topology (internal topics in their `$app-` form, not resolved). */
   subTopologyOf(topic: string): SubTopology | undefined {
     return this.subTopologies.find((s) => s.sourceTopics.includes(topic));
   }

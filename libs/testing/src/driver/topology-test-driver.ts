@@ -270,17 +270,10 @@ export class TopologyTestDriver {
   }
 
   async #pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers | undefined): Promise<void> {
-    const global = this.#globalTopics.get(topic);
-    if (global !== undefined) {
-      const partition = this.#partitionFor(topic, key, this.#defaultPartitions);
-      this.#nextOffset(topic, partition);
-      await global.apply({ key, value });
-    }
-    const source = this.#sources.get(topic);
-    if (source === undefined) return;
-    const pending: ProducedRecord[] = [];
-    const partition = this.#partitionFor(topic, key, source.partitions);
-    pending.push({ topic, partition, offset: this.#nextOffset(topic, partition), key, value, timestamp, headers: asBytes(headers) });
+    const input = this.#produce(headers === undefined ? { topic, key, value, timestamp } : { topic, key, value, timestamp, headers });
+    await this.#globalTopics.get(topic)?.apply(input);
+    if (!this.#sources.has(topic)) return;
+    const pending = [input];
     // Breadth-first: records a commit feeds back are processed in the order they were produced.
     let processed = 0;
     for (let record = pending.shift(); record !== undefined; record = pending.shift()) {

@@ -1,4 +1,4 @@
-import { StreamsBuilder, TopologyError, json, string } from '@tributary/streams';
+import { StreamsBuilder, TopologyError, json, string, type ProcessorContext } from '@tributary/streams';
 import { describe, expect, it } from 'vitest';
 import type { TopologyTestDriver } from '../../src/index.js';
 import { J, S, drive } from './helpers.js';
@@ -178,6 +178,22 @@ describe('global tables', () => {
       { sensor: 's1', celsius: 1, site: 'north' },
       { sensor: 's2', celsius: 2, site: 'unknown' },
     ]);
+  });
+
+  it('a topic read both as a global table and as a stream feeds both, with one offset per record', async () => {
+    const offsets: (string | undefined)[] = [];
+    const d = drive((b) => {
+      b.globalTable('sensors', J<Sensor>(), { store: 'sensors' });
+      b.stream('sensors', J<Sensor>()).process<string, Sensor>(() => {
+        let context: ProcessorContext<string, Sensor> | undefined;
+        return { init: (c) => void (context = c), process: () => void offsets.push(context?.recordMetadata()?.offset) };
+      });
+    });
+    const sensors = d.createInputTopic('sensors', J<Sensor>());
+    await sensors.pipeInput('s1', { site: 'north' });
+    await sensors.pipeInput('s2', { site: 'south' });
+    expect(offsets).toEqual(['0', '1']);
+    expect(d.getKeyValueStore<string, Sensor>('sensors').size()).toBe(2);
   });
 
   it('describe lists the global store', () => {
