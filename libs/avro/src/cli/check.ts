@@ -28,7 +28,9 @@ export async function checkSubject(registry: RegistryClient, file: SchemaFile): 
     if (found !== undefined) versions.push({ version: found.version, schema: JSON.parse(found.schema) as AvroSchema });
   }
   const latest = versions.at(-1);
-  const unchanged = latest !== undefined && JSON.stringify(latest.schema) === JSON.stringify(file.schema);
+  const latestId = numbers.length === 0 ? undefined : (await registry.latest(file.subject))?.id;
+  // The registry's own lookup decides "already registered": registries normalise the text they keep.
+  const unchanged = latestId !== undefined && (await registry.lookup(file.subject, file.text)) === latestId;
   const violations = unchanged ? [] : checkCompatibility(level, file.schema, versions);
   const registryRefuses = !unchanged && level !== 'NONE' && latest !== undefined && !(await registry.isCompatible(file.subject, file.text));
   return { subject: file.subject, file: file.file, level, latest: latest?.version, unchanged, violations, registryRefuses };
