@@ -3,7 +3,7 @@
  * path, subject strategies, and the typed errors the runtime's DLQ routes.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { stackEndpoints } from '@tributary/testing/vitest';
 import { ContainerReferenceSchema, SensorReadingSchema, type ContainerReference, type SensorReading } from '@tributary/schemas';
 import fc from 'fast-check';
@@ -194,6 +194,22 @@ describe('typed decode errors', () => {
     const refused = avroSerde(SensorReadingSchema, { registry: { url: `http://127.0.0.1:${port}`, retries: 0 } });
     expect(await decodeError(good, refused)).toBeInstanceOf(RegistryUnavailable); // nothing listens any more
   });
+
+  it('a registry that never answers → RegistryUnavailable after the timeout, not a hang', async () => {
+    const sockets: Socket[] = [];
+    const server: Server = createServer((socket) => void sockets.push(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const silent = avroSerde(SensorReadingSchema, { registry: { url: `http://127.0.0.1:${port}`, retries: 0, timeoutMs: 300 } });
+    try {
+      const started = performance.now();
+      expect(await decodeError(good, silent)).toMatchObject({ name: 'RegistryUnavailable', retriable: true });
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe('decoder fuzz (random bytes: typed errors only, no crash, no hang)', () => {
@@ -202,40 +218,51 @@ describe('decoder fuzz (random bytes: typed errors only, no crash, no hang)', ()
   beforeAll(() => {
     registry = new RegistryClient({ url: stackEndpoints().SCHEMA_REGISTRY_URL });
   });
+  const context = { topic, isKey: false };
 
-  /** Decodes `data`; passes when it returns a value or throws a DecodeError, within `ms`. */
-  async function survives(serde: { deserialize(data: Buffer, context: { topic: string; isKey: boolean }): unknown }, data: Buffer, ms = 1000): Promise<void> {
-    const started = performance.now();
+  /** Decodes `data` behind a cached id: must answer synchronously, with a value or a DecodeError. */
+  function survivesSync(serde: { deserialize(data: Buffer, context: { topic: string; isKey: boolean }): unknown }, data: Buffer): void {
     try {
-      await serde.deserialize(data, { topic, isKey: false });
+      const value = serde.deserialize(data, context);
+      expect(value).not.toBeInstanceOf(Promise);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
     }
-    expect(performance.now() - started).toBeLessThan(ms);
   }
 
-  it('fully random bytes', async () => {
+  it('fully random bytes (unknown ids go to the registry once, then are remembered)', async () => {
     const serde = avroSerde(SensorReadingSchema, { registry });
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), (bytes) => survives(serde, Buffer.from(bytes))), { numRuns: 500 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
+        try {
+          await serde.deserialize(Buffer.from(bytes), context);
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error;
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
-  it('a known schema id followed by random bytes (the decoder itself, synchronous path)', async () => {
+  it('a known schema id followed by random bytes, and valid records with bytes flipped or cut (the decoder itself)', async () => {
     for (const [schema, value] of [
       [SensorReadingSchema, reading],
       [ContainerReferenceSchema, container],
     ] as const) {
       const serde = avroSerde<unknown>(schema, { registry });
-      const good = (await serde.serialize(value, { topic: uniqueTopic('fuzz-known'), isKey: false }));
+      const good = await serde.serialize(value, { topic: uniqueTopic('fuzz-known'), isKey: false });
       const header = good.subarray(0, 5);
-      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (body) => survives(serde, Buffer.concat([header, body]))), { numRuns: 3000 });
-      // Valid records with bytes flipped or cut.
-      await fc.assert(
-        fc.asyncProperty(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(good.length), async (at, byte, cut) => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), (body) => survivesSync(serde, Buffer.concat([header, body]))),
+        { numRuns: 5000 },
+      );
+      fc.assert(
+        fc.property(fc.integer({ min: 5, max: good.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 5, max: good.length }), (at, byte, cut) => {
           const flipped = Buffer.from(good);
           flipped[at] = byte;
-          await survives(serde, flipped.subarray(0, Math.max(cut, 5)));
+          survivesSync(serde, flipped.subarray(0, cut));
         }),
-        { numRuns: 3000 },
+        { numRuns: 5000 },
       );
     }
   });
@@ -243,12 +270,15 @@ describe('decoder fuzz (random bytes: typed errors only, no crash, no hang)', ()
   it('schemas with arrays and maps: a huge block count is refused, not looped over', async () => {
     const schema = { type: 'record', name: 'Lists', fields: [{ name: 'xs', type: { type: 'array', items: 'double' } }, { name: 'm', type: { type: 'map', values: 'string' } }] } as AvroSchema;
     const serde = avroSerde<unknown>(schema, { registry });
-    const good = (await serde.serialize({ xs: [1, 2], m: { a: 'b' } }, { topic: uniqueTopic('fuzz-lists'), isKey: false }));
+    const good = await serde.serialize({ xs: [1, 2], m: { a: 'b' } }, { topic: uniqueTopic('fuzz-lists'), isKey: false });
     const header = good.subarray(0, 5);
     const huge = Buffer.concat([header, Buffer.from([0xfe, 0xff, 0xff, 0xff, 0x0f])]); // ~2^31 items
     const started = performance.now();
-    expect(() => serde.deserialize(huge, { topic, isKey: false })).toThrow(CorruptPayload);
+    expect(() => serde.deserialize(huge, context)).toThrow(CorruptPayload);
     expect(performance.now() - started).toBeLessThan(100);
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 100 }), (body) => survives(serde, Buffer.concat([header, body]))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (body) => survivesSync(serde, Buffer.concat([header, body]))),
+      { numRuns: 5000 },
+    );
   });
 });

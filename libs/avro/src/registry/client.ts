@@ -26,6 +26,8 @@ export interface RegistryClientOptions {
   /** Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:8081/apis/ccompat/v7`. */
   readonly url: string;
   readonly auth?: { readonly username: string; readonly password: string };
+  /** Per-request timeout (default 10 s); a timeout is `RegistryUnavailable`. */
+  readonly timeoutMs?: number;
   /** Retries on 5xx answers (the library's jittered backoff); default 3. Unreachable registries are not retried here: the caller's retry policy sees `RegistryUnavailable`. */
   readonly retries?: number;
 }
@@ -48,6 +50,7 @@ export class RegistryClient {
   readonly url: string;
   private readonly api: SchemaRegistryAPIClient;
   private readonly auth: RegistryClientOptions['auth'];
+  private readonly timeoutMs: number;
   private readonly schemas = new Map<number, string>();
   private readonly inFlight = new Map<number, Promise<string>>();
   /** Ids the registry said it does not know, until when (ms): a stream of bad ids must not turn into a stream of requests. */
@@ -57,10 +60,12 @@ export class RegistryClient {
     if (options.url === '') throw new RegistryError('no schema registry URL: set SCHEMA_REGISTRY_URL or pass --registry <url>');
     this.url = options.url.replace(/\/+$/, '');
     this.auth = options.auth;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
     this.api = createApiClient({
       host: this.url,
       ...(options.auth === undefined ? {} : { auth: { username: options.auth.username, password: options.auth.password } }),
       retry: { retries: options.retries ?? 3, maxRetryTimeInSecs: 5 },
+      middlewares: [timeoutMiddleware(this.timeoutMs)],
     });
   }
 
@@ -207,7 +212,7 @@ export class RegistryClient {
     if (this.auth !== undefined) headers['Authorization'] = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
     let response: Response;
     try {
-      response = await fetch(`${this.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${this.url}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new RegistryUnavailable(`schema registry ${this.url} unavailable (GET ${path}): ${messageOf(error)}`, { cause: error });
     }
@@ -217,6 +222,15 @@ export class RegistryClient {
     if (!response.ok) throw new RegistryError(`schema registry ${this.url} refused GET ${path} (HTTP ${response.status}): ${text}`, response.status);
     return JSON.parse(text) as unknown;
   }
+}
+
+type MiddlewareFactory = NonNullable<SchemaRegistryAPIClientArgs['middlewares']>[number];
+
+/** Gives every request a timeout (mappersmith then fails it like a lost connection: `RegistryUnavailable`). */
+function timeoutMiddleware(ms: number): MiddlewareFactory {
+  return () => ({
+    prepareRequest: (next) => next().then((request) => request.enhance({ timeout: ms })),
+  });
 }
 
 function levelOf(answer: unknown): CompatibilityLevel | undefined {
