@@ -53,6 +53,8 @@ export class StreamsApp {
   #state: StreamsState = 'created';
   #failure: unknown;
   #sourceTopics: string[] = [];
+  /** Set once shutdown began; every later step sees it and does nothing new. */
+  #stopping: Promise<void> | undefined;
 
   constructor(topology: Topology, config: StreamsConfig) {
     this.topology = topology;
@@ -161,7 +163,12 @@ export class StreamsApp {
     this.#setState('stopped');
   }
 
-  async #shutdown(): Promise<void> {
+  #shutdown(): Promise<void> {
+    this.#stopping ??= this.#closeAll();
+    return this.#stopping;
+  }
+
+  async #closeAll(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#generation += 1;
@@ -183,6 +190,11 @@ export class StreamsApp {
 
   async #fail(error: unknown): Promise<void> {
     if (this.#state === 'failed' || this.#state === 'stopped') return;
+    if (this.#stopping !== undefined) {
+      // Already shutting down (an assignment step can fail because the consumer stopped): nothing more to do.
+      this.config.log('debug', 'error during shutdown', { error: errorMessage(error) });
+      return;
+    }
     this.#failure = error;
     this.config.log('error', 'stream processing failed', { error: errorMessage(error) });
     this.#setState('stopping');
@@ -214,7 +226,7 @@ export class StreamsApp {
    */
   #onAssignment(assignment: Record<string, number[]>): void {
     const consumer = this.#consumer;
-    if (consumer === undefined) return;
+    if (consumer === undefined || this.#stopping !== undefined) return;
     const generation = ++this.#generation;
     const pairs = Object.entries(assignment).filter(([topic]) => this.#sourceTopics.includes(topic));
     if (pairs.length > 0) consumer.pause(pairs.map(([topic, partitions]) => ({ topic, partitions })));
@@ -237,7 +249,7 @@ export class StreamsApp {
   }
 
   async #applyAssignment(generation: number, wanted: Map<string, { topic: string; partition: number }[]>): Promise<void> {
-    const stale = (): boolean => generation !== this.#generation;
+    const stale = (): boolean => generation !== this.#generation || this.#stopping !== undefined;
     for (const [id, entry] of [...this.#tasks]) {
       if (wanted.has(id)) continue;
       await this.#enqueue(entry, async () => {
@@ -250,7 +262,10 @@ export class StreamsApp {
       [...wanted].map(async ([id, partitions]) => {
         if (stale()) return;
         const existing = this.#tasks.get(id);
-        if (existing !== undefined && existing.status !== 'closed') {
+        // A task still restoring (its creation was cut short by a newer
+        // assignment) or backing off is rebuilt from scratch.
+        if (existing !== undefined && existing.status !== 'running') await this.#closeTask(existing);
+        else if (existing !== undefined) {
           await this.#enqueue(existing, async () => {
             existing.task.abort();
             this.#seekToCommitted(existing);

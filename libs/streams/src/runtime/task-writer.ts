@@ -62,6 +62,14 @@ export class TransactionalTaskWriter implements TaskWriter {
       allowAutoTopicCreation: false,
     });
     await producer.connect();
+    // kafkajs' connect() does NOT send InitProducerId for the transactional id
+    // (only an idempotent, non-transactional one); it does so lazily at the
+    // first transaction(). Fencing must happen now, before the caller reads
+    // the changelog and the committed offsets, so start and abort an empty
+    // transaction: that runs InitProducerId (epoch bump, the old owner's open
+    // transaction aborted) without writing anything.
+    const fence = await producer.transaction();
+    await fence.abort();
     this.#producer = producer;
   }
 
