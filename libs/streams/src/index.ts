@@ -38,6 +38,31 @@ export { KStream, type Named, type RepartitionOptions } from './dsl/kstream.js';
 export { KTable } from './dsl/ktable.js';
 export { KGroupedStream, type AggregateOptions } from './dsl/kgrouped-stream.js';
 export { GlobalKTable } from './dsl/global-ktable.js';
+export {
+  TimeWindowedKStream,
+  SessionWindowedKStream,
+  type WindowedAggregateOptions,
+  type WindowedKTable,
+} from './dsl/windowed-kstream.js';
+export {
+  tumbling,
+  hopping,
+  sliding,
+  session,
+  toMs,
+  TimeWindows,
+  SlidingWindows,
+  SessionWindows,
+  type Window,
+  type Windowed,
+  type WindowSpec,
+  type Duration,
+} from './window/windows.js';
+export { windowedSerde, encodeWindowedKey, decodeWindowedKey } from './window/windowed-serde.js';
+export type { EmitMode, LatePolicy } from './window/window-operator.js';
+export { LATE_HEADERS, lateTopic, type LateRecordInfo } from './window/late-records.js';
+export { TransactionalWindowStore, type ReadOnlyWindowStore, type WindowEntry } from './state/window-store.js';
+export { windowStore, OBSERVED_TIME, DEFAULT_RETENTION_MARGIN_MS, type WindowStoreOptions } from './state/window-stores.js';
 export { StreamTask, type StreamTaskOptions, type CommitBatch, type ErrorPolicy } from './task/stream-task.js';
 export type { OutputMessage, ConsumedOffset, ConsumedMessage } from './task/output-message.js';
 export { DLQ_HEADERS, deadLetterTopic, deadLetter } from './task/dead-letter.js';

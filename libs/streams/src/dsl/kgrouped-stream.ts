@@ -3,6 +3,8 @@ import { float64, json, type Serde, type Serdes } from '../serde.js';
 import { keyValueStore } from '../state/stores.js';
 import type { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
+import { SessionWindows, type SlidingWindows, type TimeWindows } from '../window/windows.js';
+import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-kstream.js';
 
 export interface AggregateOptions<A> {
   /** Store name: the table is queryable by it, its changelog is `<applicationId>-<store>-changelog`. */
@@ -56,5 +58,21 @@ export class KGroupedStream<K, V> {
       { ...options, ...(options.valueSerde === undefined && this.stream.serdes.value !== undefined ? { valueSerde: this.stream.serdes.value } : {}) },
     );
     return table;
+  }
+
+  /**
+   * Aggregates per key and window: `tumbling`, `hopping`, `sliding` or
+   * `session` windows (see "Time and windows" in the README). The store is
+   * named by the aggregation's `store` option.
+   */
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    const keySerde = this.options.serdes?.key ?? this.stream.serdes.key;
+    const valueSerde = this.options.serdes?.value ?? this.stream.serdes.value;
+    // A repartition (when the key changed) is added at aggregation time, named after the store.
+    const upstream = { input: (store: string): KStream<K, V> => this.#input(store), keySerde, valueSerde };
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream<K, V>(upstream, windows);
+    return new TimeWindowedKStream<K, V>(upstream, windows);
   }
 }

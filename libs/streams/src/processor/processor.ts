@@ -1,5 +1,6 @@
 import type { RecordMetadata, StreamRecord } from '../record.js';
 import type { StateStore } from '../state/state-store.js';
+import type { LateRecordInfo } from '../window/late-records.js';
 
 /** Which clock drives a punctuation. */
 export type PunctuationType =
@@ -33,6 +34,12 @@ export interface ProcessorContext<KOut, VOut> {
   /** The task's stream time: max record timestamp seen, -1 before any record. */
   currentStreamTime(): number;
   currentSystemTime(): number;
+  /**
+   * Reports that the record being processed arrived after every window it
+   * belongs to had closed: it is counted and, unless `info.drop`, written to
+   * `<applicationId>.late` (in the same transaction as everything else).
+   */
+  lateRecord?(info: LateRecordInfo): void;
 }
 
 /**

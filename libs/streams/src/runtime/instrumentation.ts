@@ -8,6 +8,8 @@ export interface StreamsInstrumentation {
   recordsProduced?(topic: string, count: number): void;
   /** Dead letters written by a commit, per source topic. */
   recordsDeadLettered?(topic: string, count: number): void;
+  /** A record of `topic` arrived after every window of `store` it belongs to had closed (`dropped`: not written to the late topic). */
+  lateRecord?(topic: string, store: string, dropped: boolean): void;
   /** Time to process one fetched batch of `records`. */
   batchProcessed?(taskId: string, records: number, seconds: number): void;
   committed?(taskId: string, seconds: number, messages: number): void;

@@ -1,6 +1,7 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { ConfigError, TopologyError } from '../errors.js';
 import { deadLetterTopic } from '../task/dead-letter.js';
+import { lateTopic } from '../window/late-records.js';
 import { INTERNAL_TOPIC_PREFIX } from '../topology/nodes.js';
 import { changelogTopic, resolveTopic, type Topology } from '../topology/topology.js';
 
@@ -118,6 +119,10 @@ export async function prepareTopics(
   }
   const dlq = deadLetterTopic(applicationId);
   if (!existing.has(dlq)) toCreate.push({ topic: dlq, numPartitions: options.dlqPartitions, replicationFactor: options.replicationFactor });
+  // Window operators write records that missed every window to `<applicationId>.late`, sized like the DLQ.
+  const late = lateTopic(applicationId);
+  const windowed = [...topology.stores.values()].some((s) => s.kind === 'window' || s.kind === 'session');
+  if (windowed && !existing.has(late)) toCreate.push({ topic: late, numPartitions: options.dlqPartitions, replicationFactor: options.replicationFactor });
   if (toCreate.length > 0) {
     try {
       await admin.createTopics({ topics: toCreate, waitForLeaders: true });

@@ -7,6 +7,8 @@ import type { SinkNode, SourceNode } from '../topology/nodes.js';
 import { changelogTopic, resolveTopic, type SubTopology, type Topology } from '../topology/topology.js';
 import { deadLetter, deadLetterTopic } from './dead-letter.js';
 import type { ConsumedMessage, ConsumedOffset, OutputMessage } from './output-message.js';
+import type { StreamsInstrumentation } from '../runtime/instrumentation.js';
+import { lateRecord, lateTopic } from '../window/late-records.js';
 
 /** What to do with a record that cannot be decoded or whose processing throws. */
 export type ErrorPolicy = 'dlq' | 'fail';
@@ -21,6 +23,8 @@ export interface StreamTaskOptions {
   readonly errorPolicy: ErrorPolicy;
   /** Wall clock, injectable for the test driver. */
   readonly now?: () => number;
+  /** Only `lateRecord` is called from the task (the runtime reports the rest). */
+  readonly instrumentation?: Pick<StreamsInstrumentation, 'lateRecord'>;
 }
 
 /** Everything one commit must write atomically. */
@@ -72,6 +76,7 @@ export class StreamTask {
   #streamTime = -1;
   #committedStreamTime = -1;
   #current: RecordMetadata | undefined;
+  #currentMessage: ConsumedMessage | undefined;
   #currentNode: RuntimeNode | undefined;
   #schedules: Schedule[] = [];
   #pendingRecords = 0;
@@ -164,6 +169,14 @@ export class StreamTask {
       recordMetadata: () => this.#current,
       currentStreamTime: () => this.#streamTime,
       currentSystemTime: () => this.#now(),
+      lateRecord: (info) => {
+        const current = this.#current;
+        const message = this.#currentMessage;
+        if (current === undefined || message === undefined) throw new TopologyError('lateRecord() is only valid while a record is processed');
+        this.#options.instrumentation?.lateRecord?.(current.topic, info.store, info.drop);
+        if (info.drop) return;
+        this.#outputs.push(lateRecord(lateTopic(this.#options.applicationId), { topic: current.topic, partition: this.partition, taskId: this.id }, message, info));
+      },
     };
   }
 
@@ -265,6 +278,7 @@ export class StreamTask {
         throw new ProcessingError(`invalid event timestamp ${String(timestamp)} (expected ms since the epoch, ≥ 0)`);
       }
       this.#current = { topic, partition: this.partition, offset: message.offset };
+      this.#currentMessage = message;
       if (timestamp > this.#streamTime) this.#streamTime = timestamp;
       const headers = message.headers === undefined ? undefined : toHeaders(message.headers);
       const record: StreamRecord<unknown, unknown> = headers === undefined ? { key, value, timestamp } : { key, value, timestamp, headers };
@@ -278,6 +292,7 @@ export class StreamTask {
       this.#failed(topic, message, error instanceof ProcessingError ? error : new ProcessingError(`processing ${topic}[${this.partition}]@${message.offset} failed: ${(error as Error)?.message ?? String(error)}`, error));
     } finally {
       this.#current = undefined;
+      this.#currentMessage = undefined;
     }
   }
 

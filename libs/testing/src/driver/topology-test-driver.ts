@@ -2,16 +2,20 @@ import {
   GlobalKeyValueStore,
   StreamTask,
   TransactionalKeyValueStore,
+  TransactionalWindowStore,
   changelogTopic,
   deadLetterTopic,
+  lateTopic,
   isPromise,
   resolveTopic,
   type ErrorPolicy,
   type Headers,
   type OutputMessage,
   type ReadOnlyKeyValueStore,
+  type ReadOnlyWindowStore,
   type Serdes,
   type StateStore,
+  type StreamsInstrumentation,
   type StoreDefinition,
   type SubTopology,
   type Topology,
@@ -29,6 +33,8 @@ export interface TopologyTestDriverOptions {
   readonly startTime?: number;
   /** Partitions of every topic without a fixed count (default 1). */
   readonly partitions?: number;
+  /** Hooks the tasks call (`lateRecord`), as the runtime's instrumentation. */
+  readonly instrumentation?: Pick<StreamsInstrumentation, 'lateRecord'>;
 }
 
 /** A changelog record as the driver recorded it, decoded with the store's serdes (`value: null` is a tombstone). */
@@ -128,6 +134,7 @@ export class TopologyTestDriver {
             globalStores: this.#globalStores,
             errorPolicy: this.#errorPolicy,
             now: () => this.#wallClock,
+            ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
           }),
         );
       }
@@ -151,9 +158,9 @@ export class TopologyTestDriver {
     );
   }
 
-  /** An output for a topic the topology writes: a sink topic, a repartition topic, or `<applicationId>.dlq`. */
+  /** An output for a topic the topology writes: a sink topic, a repartition topic, `<applicationId>.dlq` or `<applicationId>.late`. */
   createOutputTopic<K, V>(topic: string, serdes: Serdes<K, V>): TestOutputTopic<K, V> {
-    const written = new Set([this.#dlqTopic, ...this.#repartitionTopics]);
+    const written = new Set([this.#dlqTopic, lateTopic(this.applicationId), ...this.#repartitionTopics]);
     for (const node of this.topology.nodes.values()) if (node.kind === 'sink') written.add(this.#resolve(node.topic));
     if (!written.has(topic)) {
       throw new DriverError(`the topology does not write topic "${topic}" (it writes: ${[...written].join(', ')})`);
@@ -182,6 +189,22 @@ export class TopologyTestDriver {
     if (store === undefined) throw new DriverError(`store "${name}" has partitions 0..${tasks.length - 1}, not ${partition}`);
     if (!(store instanceof TransactionalKeyValueStore)) throw new DriverError(`store "${name}" is not a key-value store`);
     return (store as TransactionalKeyValueStore<K, V>).readOnly();
+  }
+
+  /** The committed contents of a window or session store of `partition` (windows closed and purged are gone). */
+  getWindowStore<K, V>(name: string, partition = 0): ReadOnlyWindowStore<K, V> {
+    const subTopology = this.topology.subTopologies.find((s) => s.stores.includes(name));
+    if (subTopology === undefined) throw new DriverError(`no store "${name}" (stores: ${[...this.topology.stores.keys()].join(', ') || 'none'})`);
+    const tasks = this.#tasks.get(subTopology.id) ?? [];
+    const store = tasks[partition]?.stores.get(name);
+    if (store === undefined) throw new DriverError(`store "${name}" has partitions 0..${tasks.length - 1}, not ${partition}`);
+    if (!(store instanceof TransactionalWindowStore)) throw new DriverError(`store "${name}" is not a window or session store`);
+    return (store as TransactionalWindowStore<K, V>).readOnly();
+  }
+
+  /** The same as `getWindowStore`: session stores are window stores whose windows are the sessions. */
+  getSessionStore<K, V>(name: string, partition = 0): ReadOnlyWindowStore<K, V> {
+    return this.getWindowStore(name, partition);
   }
 
   /** Committed views of every store of `partition`, and every global store, by name. */
