@@ -67,7 +67,7 @@ function materialize<K, V, A>(
   const margin = toMs(options.retentionMargin ?? DEFAULT_RETENTION_MARGIN_MS, 'retentionMargin');
   builder.topology.addStore(windowStore(options.store, { kind, keySerde, valueSerde: storeValueSerde, retentionMs: spanMs + margin }));
   const name = builder.nameFor(`windowed-aggregate-${options.store}`, options.name);
-  builder.topology.addProcessor(name, supplier as ProcessorSupplier<unknown, unknown, unknown, unknown>, [input.node], [options.store]);
+  builder.topology.addProcessor(name, supplier, [input.node], [options.store]);
   return new KTable<Windowed<K>, A>(builder, name, options.store, { key: windowedSerde(keySerde), value: outputValueSerde });
 }
 
@@ -79,7 +79,7 @@ export class TimeWindowedKStream<K, V> {
   ) {}
 
   aggregate<A>(initializer: () => A, aggregator: (key: K, value: V, aggregate: A) => A, options: WindowedAggregateOptions<A>): WindowedKTable<K, A> {
-    const c = config(options as WindowedAggregateOptions<unknown>);
+    const c = config(options);
     const valueSerde = options.valueSerde ?? json<A>();
     const w = this.windows;
     if (w instanceof TimeWindows) {
@@ -118,7 +118,7 @@ export class SessionWindowedKStream<K, V> {
     merger: (key: K, older: A, newer: A) => A,
     options: WindowedAggregateOptions<A>,
   ): WindowedKTable<K, A> {
-    const c = config(options as WindowedAggregateOptions<unknown>);
+    const c = config(options);
     const valueSerde = options.valueSerde ?? json<A>();
     const supplier = sessionAggregateProcessor(this.windows, c, initializer, aggregator, merger) as ProcessorSupplier<K, V, Windowed<K>, A>;
     return materialize(this.upstream, 'session', this.windows.gapMs + this.windows.graceMs, valueSerde as Serde<unknown>, valueSerde, options, supplier);

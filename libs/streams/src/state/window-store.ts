@@ -150,7 +150,7 @@ export class TransactionalWindowStore<K, V> implements ReadOnlyWindowStore<K, V>
     }
     const kid = keyId(entry.key);
     let windows = this.#byKey.get(kid);
-    if (windows === undefined) this.#byKey.set(kid, (windows = new Map()));
+    if (windows === undefined) this.#byKey.set(kid, (windows = new Map<string, WindowEntry<K, V>>()));
     windows.set(id, entry);
     let ids = this.#byEnd.get(entry.end);
     if (ids === undefined) this.#byEnd.set(entry.end, (ids = new Set()));
@@ -228,7 +228,7 @@ export class TransactionalWindowStore<K, V> implements ReadOnlyWindowStore<K, V>
       value.writeDoubleBE(this.#observed, 1);
       records.push({ key: META_KEY, value });
     }
-    return async ? Promise.all(records) : (records as ChangelogRecord[]);
+    return async ? Promise.all(records.map((r) => Promise.resolve(r))) : (records as ChangelogRecord[]);
   }
 
   commit(): void {

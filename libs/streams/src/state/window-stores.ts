@@ -28,8 +28,8 @@ export function windowStore<K = string, V = unknown>(name: string, options: Wind
   return {
     name,
     kind: options.kind,
-    keySerde: changelogKeySerde(keySerde) as Serde<unknown>,
-    valueSerde: changelogValueSerde(valueSerde) as Serde<unknown>,
+    keySerde: changelogKeySerde(keySerde),
+    valueSerde: changelogValueSerde(valueSerde),
     logged: options.logged ?? true,
     changelogConfig: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(options.retentionMs) },
     create: (changelogTopic) => new TransactionalWindowStore<K, V>({ name, changelogTopic, keySerde, valueSerde }),

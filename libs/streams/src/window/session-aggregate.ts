@@ -8,9 +8,9 @@ import type { SessionWindows, Windowed } from './windows.js';
  * within `gap` of (`start - gap ≤ t ≤ end - 1 + gap`); when it reaches two or
  * more, they merge (aggregates combined with `merger`, oldest first). A
  * session `[start, end)` closes when the watermark reaches
- * `end - 1 + gap + grace`: from then on no on-time record can extend it.
- * A record is late when `t + grace ≤ watermark` — it could otherwise extend a
- * session already closed and emitted. In `update` mode a merged-away session
+ * `end + gap + grace` (last record + 1 + gap + grace): from then on no on-time
+ * record can extend it. A record is late when `t + grace < watermark` — it
+ * could otherwise extend a session already closed and emitted. In `update` mode a merged-away session
  * is retracted with a null value, as in Kafka Streams.
  */
 export const sessionAggregateProcessor =
@@ -28,7 +28,7 @@ export const sessionAggregateProcessor =
     const { gapMs: gap, graceMs: grace } = windows;
 
     const close = (): void => {
-      for (const e of store.expired(clock.watermark() - gap - grace + 1)) {
+      for (const e of store.expired(clock.watermark() - gap - grace)) {
         if (config.emit === 'final') context.forward({ key: windowed(e.key, e), value: e.value, timestamp: e.end - 1 });
         store.remove(e.key, e.start, e.end);
       }
@@ -46,7 +46,7 @@ export const sessionAggregateProcessor =
         const t = record.timestamp;
         clock.observe(t);
         const watermark = clock.watermark();
-        if (t + grace <= watermark) {
+        if (t + grace < watermark) {
           reportLate(context, config, [{ start: t, end: t + 1 }], watermark);
           close();
           return;

@@ -6,7 +6,7 @@ import type { SlidingWindows, Window, Windowed } from './windows.js';
 /**
  * Sliding-window aggregation with Kafka Streams' window set (see
  * `SlidingWindows`), written half-open: each record at `t` has its window
- * `L(t) = [t - d, t + 1)`, and `R(t) = [t + 1, t + d + 2)` exists when a
+ * `L(t) = [max(0, t - d), t + 1)`, and `R(t) = [t + 1, t + d + 2)` exists when a
  * later record lies in `(t, t + d + 1]` (unless that is `L(t + d + 1)`).
  *
  * The store keeps the records themselves (values per key and event time),
@@ -39,7 +39,7 @@ export const slidingAggregateProcessor =
       const times = new Set(records.map((r) => r.start));
       const out: Window[] = [];
       for (const t of times) {
-        out.push({ start: t - d, end: t + 1 });
+        out.push({ start: Math.max(0, t - d), end: t + 1 });
         if (times.has(t + d + 1)) continue;
         for (const u of times) {
           if (u > t && u <= t + d + 1) {
@@ -83,7 +83,7 @@ export const slidingAggregateProcessor =
         clock.observe(t);
         const watermark = clock.watermark();
         if (t + d + 1 + grace <= watermark) {
-          reportLate(context, config, [{ start: t - d, end: t + 1 }], watermark);
+          reportLate(context, config, [{ start: Math.max(0, t - d), end: t + 1 }], watermark);
           close(from);
           return;
         }

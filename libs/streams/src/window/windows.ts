@@ -1,8 +1,8 @@
 /**
  * Window definitions. Every window is half-open: `[start, end)` contains the
  * event times `t` with `start ≤ t < end`. A window closes when the task's
- * watermark reaches `end + grace` (sessions: `end - 1 + gap + grace`, the
- * first time no on-time record can extend it any more).
+ * watermark reaches `end + grace` (sessions: `end + gap + grace`, the first
+ * time no on-time record can extend it any more).
  */
 
 /** A window's bounds in ms since the epoch, half-open: `[start, end)`. */
@@ -63,7 +63,7 @@ export class TimeWindows {
 /**
  * Sliding windows, as in Kafka Streams: two records fall in a common window
  * when their event times differ by at most `maxDifferenceMs`. The windows are
- * each record's window `[t - d, t + 1)` and, where a later record is within
+ * each record's window `[max(0, t - d), t + 1)` and, where a later record is within
  * reach, the window just after it `[t + 1, t + d + 2)`: every distinct set of
  * records that fit in `d + 1` ms, each emitted once.
  */
@@ -85,7 +85,7 @@ export class SlidingWindows {
  * Session windows: records of a key whose event times are at most
  * `gapMs` apart belong to one session; a record that bridges two sessions
  * merges them. A session `[first, last + 1)` closes when the watermark reaches
- * `last + gap + grace`.
+ * `last + 1 + gap + grace`; a record with `t + grace < watermark` is late.
  */
 export class SessionWindows {
   readonly type = 'session' as const;
