@@ -187,7 +187,7 @@ describe('session windows', () => {
           { store: 's', emit: 'update' },
         )
         .toStream()
-        .to('out', WJ<string[] | null>()),
+        .to('out', WJ<string[]>()),
     );
     const input = d.createInputTopic('in', S);
     await input.pipeInput('a', 'p', 0);
