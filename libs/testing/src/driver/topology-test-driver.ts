@@ -158,9 +158,10 @@ export class TopologyTestDriver {
     );
   }
 
-  /** An output for a topic the topology writes: a sink topic, a repartition topic, `<applicationId>.dlq` or `<applicationId>.late`. */
+  /** An output for a topic the topology writes: a sink topic, a repartition topic, `<applicationId>.dlq`, or `<applicationId>.late` (topologies with window stores). */
   createOutputTopic<K, V>(topic: string, serdes: Serdes<K, V>): TestOutputTopic<K, V> {
-    const written = new Set([this.#dlqTopic, lateTopic(this.applicationId), ...this.#repartitionTopics]);
+    const windowed = [...this.topology.stores.values()].some((s) => s.kind === 'window' || s.kind === 'session');
+    const written = new Set([this.#dlqTopic, ...(windowed ? [lateTopic(this.applicationId)] : []), ...this.#repartitionTopics]);
     for (const node of this.topology.nodes.values()) if (node.kind === 'sink') written.add(this.#resolve(node.topic));
     if (!written.has(topic)) {
       throw new DriverError(`the topology does not write topic "${topic}" (it writes: ${[...written].join(', ')})`);
