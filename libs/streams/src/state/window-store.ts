@@ -279,7 +279,9 @@ export class TransactionalWindowStore<K, V> implements ReadOnlyWindowStore<K, V>
   // ---- read-only, committed view ----
 
   size(): number {
-    return this.#committed().length;
+    let size = this.#live.size;
+    for (const [id, before] of this.#txnUndo) size += (before === undefined ? 0 : 1) - (this.#live.has(id) ? 1 : 0);
+    return size;
   }
 
   fetch(key: K, window: Window): V | undefined {

@@ -94,3 +94,19 @@ describe('TransactionalWindowStore', () => {
     expect(decodeWindowedKey(bytes)).toEqual({ key: Buffer.from('k'), start: 1_000, end: 61_000 });
   });
 });
+
+describe('TransactionalWindowStore size', () => {
+  it('counts committed windows only', () => {
+    const s = make();
+    s.put('a', 0, 10, 1);
+    s.put('b', 0, 10, 1);
+    s.commit();
+    s.remove('a', 0, 10);
+    s.put('c', 0, 10, 1);
+    s.put('d', 0, 10, 1);
+    expect(s.size()).toBe(2);
+    expect(s.liveSize()).toBe(3);
+    s.commit();
+    expect(s.size()).toBe(3);
+  });
+});
