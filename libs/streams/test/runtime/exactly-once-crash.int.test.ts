@@ -24,12 +24,12 @@ describe('exactly-once under SIGKILL', () => {
     await admin.createTopics({ topics: [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
     const seed = Number.parseInt(id, 16);
     const generator = new InputGenerator(kafka, input, seed, 400);
-    // The input flows while the app is being killed: 20k up front, the rest in chunks.
-    await generator.produce(20_000);
+    // A backlog up front (so every kill lands mid-stream), the rest produced while the app is being killed.
+    await generator.produce(80_000);
     const flowing = (async () => {
-      for (let done = 20_000; done < RECORDS; done += 4_000) {
-        await generator.produce(4_000);
-        await sleep(600);
+      for (let done = 80_000; done < RECORDS; done += 2_000) {
+        await generator.produce(2_000);
+        await sleep(2_000);
       }
     })();
     const env = { KAFKA_BOOTSTRAP, APPLICATION_ID: applicationId, INPUT_TOPIC: input, OUTPUT_TOPIC: output };
@@ -47,9 +47,15 @@ describe('exactly-once under SIGKILL', () => {
         while (!app.restoring && !app.ready && Date.now() < by) await sleep(5);
         if (app.restoring && !app.ready) kills.duringRestore += 1;
       } else {
-        const readyBy = Date.now() + 60_000;
-        while (!app.ready && Date.now() < readyBy) await sleep(50);
-        await sleep(200 + Math.floor(random() * 2_500));
+        // Mid-stream: once this instance has committed something, at a random moment after.
+        const before = progress[progress.length - 1] ?? 0;
+        const by = Date.now() + 90_000;
+        let now = before;
+        while (Date.now() < by && now <= before && now < RECORDS) {
+          await sleep(100);
+          now = await committedTotal(admin, applicationId, input);
+        }
+        await sleep(Math.floor(random() * 600));
         if (app.ready) kills.midStream += 1;
       }
       app.kill('SIGKILL');
@@ -57,6 +63,7 @@ describe('exactly-once under SIGKILL', () => {
       kills.total += 1;
       const done = await committedTotal(admin, applicationId, input);
       progress.push(done);
+      if (done >= RECORDS) break;
     }
     await flowing;
     expect(generator.produced).toBe(RECORDS);
@@ -77,5 +84,5 @@ describe('exactly-once under SIGKILL', () => {
     console.log(
       `crash test: ${kills.total} SIGKILLs (${kills.duringRestore} during restore, ${kills.midStream} mid-stream); committed input after each kill: ${progress.join(', ')}`,
     );
-  });
+  }, 600_000);
 });
