@@ -52,21 +52,36 @@ describe('StreamsApp on a real broker', () => {
       const producer = kafka.producer();
       await producer.connect();
       const words = ['alpha', 'beta', 'gamma', 'delta', 'alpha', 'beta', 'alpha'];
-      await producer.send({ topic: input, messages: words.map((w) => ({ key: w, value: JSON.stringify({ word: w }) })) });
-      await producer.send({ topic: input, messages: [{ key: 'poison', value: '{not json' }] });
+      // Poison pills between valid records: undecodable JSON, one per partition it lands on.
+      await producer.send({ topic: input, messages: words.slice(0, 3).map((w) => ({ key: w, value: JSON.stringify({ word: w }) })) });
+      const poison = await producer.send({
+        topic: input,
+        messages: [
+          { key: 'poison-1', value: '{not json' },
+          { key: 'poison-2', value: Buffer.from([0xff, 0x00, 0x13]) },
+        ],
+      });
+      await producer.send({ topic: input, messages: words.slice(3).map((w) => ({ key: w, value: JSON.stringify({ word: w }) })) });
       await producer.disconnect();
 
       const out = await readCommitted(output, words.length);
       const finals = new Map<string, number>();
       for (const r of out) finals.set(r.key, r.value?.readDoubleBE(0) ?? NaN);
+      // Every valid record counted once, nothing lost around the poison pills.
       expect(out).toHaveLength(words.length);
       expect(Object.fromEntries(finals)).toEqual({ alpha: 3, beta: 2, gamma: 1, delta: 1 });
 
-      const dlq = await readCommitted(`${applicationId}.dlq`, 1);
-      expect(dlq).toHaveLength(1);
-      expect(dlq[0]?.key).toBe('poison');
-      expect(String(dlq[0]?.headers['tributary.dlq.source.topic'])).toBe(input);
-      expect(String(dlq[0]?.headers['tributary.dlq.error.class'])).toBe('DeserializationError');
+      const dlq = await readCommitted(`${applicationId}.dlq`, 2);
+      expect(dlq.map((d) => d.key).sort()).toEqual(['poison-1', 'poison-2']);
+      for (const letter of dlq) {
+        const sent = poison.find((p) => p.partition === Number(String(letter.headers['tributary.dlq.source.partition'])));
+        expect(sent, 'the DLQ names the partition the pill was written to').toBeDefined();
+        expect(String(letter.headers['tributary.dlq.source.topic'])).toBe(input);
+        expect(String(letter.headers['tributary.dlq.error.class'])).toBe('DeserializationError');
+        expect(String(letter.headers['tributary.dlq.error.message'])).toMatch(/cannot decode/);
+        expect(Number(String(letter.headers['tributary.dlq.source.offset']))).toBeGreaterThanOrEqual(0);
+      }
+      expect(dlq.find((d) => d.key === 'poison-2')?.value).toEqual(Buffer.from([0xff, 0x00, 0x13]));
 
       const existing = await admin.listTopics();
       expect(existing).toContain(`${applicationId}-counts-changelog`);
