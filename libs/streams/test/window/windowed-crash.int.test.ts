@@ -119,6 +119,13 @@ interface Read {
   readonly value: Buffer;
   readonly partition: number;
   readonly offset: string;
+  /** Producer id and epoch of the record's batch: which transaction wrote it. */
+  readonly writer: string;
+}
+
+function writerOf(message: object): string {
+  const context = (message as { batchContext?: { producerId?: string; producerEpoch?: number } }).batchContext;
+  return `${context?.producerId ?? '?'}/${context?.producerEpoch ?? '?'}`;
 }
 
 async function readCommitted(topic: string, expected: number): Promise<Read[]> {
@@ -128,7 +135,7 @@ async function readCommitted(topic: string, expected: number): Promise<Read[]> {
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.push({ key: m.key ?? Buffer.alloc(0), value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset });
+      for (const m of batch.messages) out.push({ key: m.key ?? Buffer.alloc(0), value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset, writer: writerOf(m) });
     },
   });
   const deadline = Date.now() + 120_000;
@@ -205,7 +212,7 @@ describe('windowed aggregation with final emit under SIGKILL', () => {
     for (const r of records) {
       const { key, start, end } = decodeWindowedKey(r.key);
       const wid = `${key.toString()}|${start}|${end}`;
-      const here = `${r.partition}@${r.offset}=${r.value.toString()}`;
+      const here = `${r.partition}@${r.offset} (producer/epoch ${r.writer})=${r.value.toString()}`;
       if (actual.has(wid)) duplicates.push(`${wid} at ${where.get(wid)} and ${here}; expected ${JSON.stringify(expected.windows.get(wid))}`);
       where.set(wid, here);
       actual.set(wid, JSON.parse(r.value.toString()) as { count: number; sum: number });
