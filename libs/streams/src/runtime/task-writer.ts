@@ -28,6 +28,42 @@ function topicMessages(messages: readonly OutputMessage[]): { topic: string; mes
   return [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
 }
 
+/**
+ * kafkajs sends all of one call's messages for a partition as one record
+ * batch, and the broker rejects a batch over `message.max.bytes` (1 MB by
+ * default) with a non-retriable MESSAGE_TOO_LARGE. A commit can easily hold
+ * more than that for one partition (a pipe that keeps its keys writes a whole
+ * input partition's worth to one output partition), so a batch is sent in
+ * consecutive chunks of at most this many estimated bytes — all in the same
+ * transaction, in order.
+ */
+const MAX_CHUNK_BYTES = 512 * 1024;
+
+function sizeOf(m: OutputMessage): number {
+  let size = 24 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  if (m.headers !== undefined) for (const [name, value] of Object.entries(m.headers)) size += 8 + name.length + (value?.length ?? 0);
+  return size;
+}
+
+/** Splits `messages` (in order) into runs of at most `MAX_CHUNK_BYTES` estimated bytes. */
+export function chunkMessages(messages: readonly OutputMessage[], maxBytes = MAX_CHUNK_BYTES): OutputMessage[][] {
+  const chunks: OutputMessage[][] = [];
+  let chunk: OutputMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 function offsetTopics(batch: CommitBatch): { topic: string; partitions: { partition: number; offset: string }[] }[] {
   const byTopic = new Map<string, { partition: number; offset: string }[]>();
   for (const o of batch.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset.toString() }]);
@@ -79,7 +115,7 @@ export class TransactionalTaskWriter implements TaskWriter {
     const producer = this.#producer as Producer;
     const transaction = await producer.transaction();
     try {
-      if (batch.messages.length > 0) await transaction.sendBatch({ topicMessages: topicMessages(batch.messages), acks: -1 });
+      for (const chunk of chunkMessages(batch.messages)) await transaction.sendBatch({ topicMessages: topicMessages(chunk), acks: -1 });
       if (batch.offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsetTopics(batch) });
       await transaction.commit();
     } catch (error) {
@@ -124,7 +160,7 @@ export class AtLeastOnceTaskWriter implements TaskWriter {
 
   async write(batch: CommitBatch): Promise<void> {
     if (this.#producer === undefined) await this.open();
-    if (batch.messages.length > 0) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(batch.messages), acks: -1 });
+    for (const chunk of chunkMessages(batch.messages)) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(chunk), acks: -1 });
     if (batch.offsets.length > 0) {
       await this.commitOffsets(batch.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString() })));
     }
