@@ -91,7 +91,9 @@ export const slidingAggregateProcessor =
         if (config.emit === 'update') {
           const records = store.windowsOf(key);
           for (const w of windowsOf(records)) {
-            if (w.start <= t && t < w.end && w.end + grace > watermark) context.forward({ key: windowed(key, w), value: fold(key, records, w), timestamp: t });
+            // The windows holding the record, and its right window (new when a later record is within reach).
+            const touched = (w.start <= t && t < w.end) || w.start === t + 1;
+            if (touched && w.end + grace > watermark) context.forward({ key: windowed(key, w), value: fold(key, records, w), timestamp: t });
           }
         }
         close(from);
