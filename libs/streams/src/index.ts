@@ -71,3 +71,4 @@ export { resolveConfig, type StreamsConfig, type ProcessingGuarantee, type Resol
 export type { StreamsInstrumentation, StreamsState } from './runtime/instrumentation.js';
 export { PartitionReader, type TopicPartition, type PartitionFetch } from './kafka/partition-reader.js';
 export { prepareTopics } from './runtime/topic-manager.js';
+export { kafkajs, filterAbortedMessages } from './kafka/kafkajs.js';

@@ -1,16 +1,15 @@
-import { createRequire } from 'node:module';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { kafkajsBatch } from './kafkajs.js';
 
 /*
  * kafkajs has no `assign()`: its consumer only reads through a consumer group.
  * Restoring a store from its changelog partition, or reading every partition
  * of a global table's topic, needs plain reads of chosen partitions from
  * chosen offsets. This reader uses kafkajs' own cluster, broker Fetch and
- * Batch (which drops aborted transactional records and control records), all
- * of kafkajs 2.2.4, whose version is pinned exactly for that reason.
+ * Batch (which drops aborted transactional records — with the corrected
+ * filter of ./kafkajs.ts — and control records), all of kafkajs 2.2.4, whose
+ * version is pinned exactly for that reason.
  */
-
-const require = createRequire(import.meta.url);
 
 interface InternalBatch {
   readonly messages: KafkaMessage[];
@@ -18,7 +17,7 @@ interface InternalBatch {
   readonly highWatermark: string;
 }
 type BatchConstructor = new (topic: string, fetchedOffset: string, partitionData: unknown) => InternalBatch;
-const Batch = require('kafkajs/src/consumer/batch.js') as BatchConstructor;
+const Batch = kafkajsBatch<BatchConstructor>();
 
 const READ_COMMITTED = 1;
 

@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskFailedError, TaskMigratedError, errorMessage, isProgrammerError, isRetriable } from '../errors.js';
+import { kafkajs } from '../kafka/kafkajs.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { StateStore } from '../state/state-store.js';
 import { StreamTask } from '../task/stream-task.js';
@@ -59,6 +60,7 @@ export class StreamsApp {
   constructor(topology: Topology, config: StreamsConfig) {
     this.topology = topology;
     this.config = resolveConfig(config);
+    const { Kafka, logLevel } = kafkajs();
     this.#kafka = new Kafka({ logLevel: logLevel.NOTHING, ...this.config.kafka });
   }
 

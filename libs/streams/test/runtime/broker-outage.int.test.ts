@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,10 @@ import { KafkaBroker } from '../../../testing/src/stack/kafka-broker.js';
 import { freePort } from '../../../testing/src/stack/ports.js';
 import { AppProcess } from './app-process.js';
 import { InputGenerator, committedTotal, expectExactOutputs, waitForCommitted } from './running-totals-check.js';
+import { kafkajs } from '../../src/kafka/kafkajs.js';
+
+// Verification reads with read_committed through the same fixed filter the runtime uses (see src/kafka/kafkajs.ts).
+const { Kafka, logLevel } = kafkajs();
 
 // This test stops and restarts a broker, so it runs its own rather than the shared one.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'outage-broker-'));

@@ -1,10 +1,13 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEndpoints } from '../../../testing/src/vitest/endpoints.js';
 import { AppProcess } from './app-process.js';
 import { InputGenerator, committedTotal, expectExactOutputs, rng, waitForCommitted } from './running-totals-check.js';
+import { kafkajs } from '../../src/kafka/kafkajs.js';
+
+// Verification reads with read_committed through the same fixed filter the runtime uses (see src/kafka/kafkajs.ts).
+const { Kafka, logLevel } = kafkajs();
 
 const { KAFKA_BOOTSTRAP } = stackEndpoints();
 const kafka = new Kafka({ clientId: 'crash-test', brokers: [KAFKA_BOOTSTRAP], logLevel: logLevel.NOTHING });

@@ -1,9 +1,12 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamsApp, StreamsBuilder, float64, json, string } from '../../src/index.js';
 import { stackEndpoints } from '../../../testing/src/vitest/endpoints.js';
+import { kafkajs } from '../../src/kafka/kafkajs.js';
+
+// Verification reads with read_committed through the same fixed filter the runtime uses (see src/kafka/kafkajs.ts).
+const { Kafka, logLevel } = kafkajs();
 
 const { KAFKA_BOOTSTRAP } = stackEndpoints();
 const kafka = new Kafka({ clientId: 'streams-app-test', brokers: [KAFKA_BOOTSTRAP], logLevel: logLevel.NOTHING });
