@@ -304,6 +304,7 @@ export class StreamsApp {
       partition,
       globalStores: this.#globals.stores,
       errorPolicy: this.config.errorPolicy,
+      instrumentation: this.config.instrumentation,
     });
     const writer: TaskWriter =
       this.config.processingGuarantee === 'exactly_once'
