@@ -23,3 +23,10 @@ describe('chunkMessages', () => {
     expect(chunkMessages([])).toEqual([]);
   });
 });
+
+describe('chunkMessages by count', () => {
+  it('caps a chunk at maxMessages', () => {
+    const messages = Array.from({ length: 2_500 }, (_, i) => message(i, 1));
+    expect(chunkMessages(messages, 1 << 30, 1_000).map((c) => c.length)).toEqual([1_000, 1_000, 500]);
+  });
+});
