@@ -28,7 +28,7 @@ describe('broker outage', () => {
     const applicationId = 'outage-app';
     await admin.createTopics({ topics: [input, output].map((topic) => ({ topic, numPartitions: 4 })), waitForLeaders: true });
     const generator = new InputGenerator(kafka, input, 0x0da7a, 200);
-    await generator.produce(30_000);
+    await generator.produce(100_000);
     const app = new AppProcess('running-totals-app.ts', {
       KAFKA_BOOTSTRAP: broker.bootstrap,
       APPLICATION_ID: applicationId,
