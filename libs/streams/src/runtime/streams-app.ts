@@ -386,8 +386,12 @@ export class StreamsApp {
       const started = performance.now();
       let processed = 0;
       try {
-        for (const message of batch.messages) {
-          if (BigInt(message.offset) < next) continue;
+        const { messages } = batch;
+        // Records before `next` were already processed (a batch fetched again); skip them once, not per record.
+        let first = 0;
+        while (first < messages.length && BigInt(messages[first]?.offset ?? '0') < next) first += 1;
+        for (let i = first; i < messages.length; i++) {
+          const message = messages[i] as (typeof messages)[number];
           const result = task.process(batch.topic, message);
           if (result !== undefined) await result;
           processed += 1;

@@ -72,6 +72,8 @@ export class StreamTask {
   #outputs: (OutputMessage | Promise<OutputMessage>)[] = [];
   #asyncOutputs = false;
   #consumed = new Map<string, ConsumedOffset>();
+  /** Last processed offset per source topic since `#consumed` was brought up to date (cheap per record). */
+  #lastProcessed = new Map<string, string>();
   #committed = new Map<string, ConsumedOffset>();
   #streamTime = -1;
   #committedStreamTime = -1;
@@ -227,6 +229,7 @@ export class StreamTask {
 
   /** Next offset to process for `topic` (undefined before the first record or seek). */
   nextOffset(topic: string): bigint | undefined {
+    this.#settleOffsets();
     return this.#consumed.get(tpKey(topic, this.partition))?.offset;
   }
 
@@ -234,6 +237,7 @@ export class StreamTask {
   setCommittedOffset(topic: string, offset: bigint): void {
     const entry = { topic, partition: this.partition, offset };
     this.#committed.set(tpKey(topic, this.partition), entry);
+    this.#lastProcessed.delete(topic);
     this.#consumed.set(tpKey(topic, this.partition), entry);
   }
 
@@ -297,8 +301,17 @@ export class StreamTask {
   }
 
   #advance(topic: string, offset: string): void {
-    this.#consumed.set(tpKey(topic, this.partition), { topic, partition: this.partition, offset: BigInt(offset) + 1n });
+    this.#lastProcessed.set(topic, offset);
     this.#pendingRecords += 1;
+  }
+
+  /** Turns the per-record offset strings into the next offsets to read (once per batch or commit, not per record). */
+  #settleOffsets(): void {
+    if (this.#lastProcessed.size === 0) return;
+    for (const [topic, offset] of this.#lastProcessed) {
+      this.#consumed.set(tpKey(topic, this.partition), { topic, partition: this.partition, offset: BigInt(offset) + 1n });
+    }
+    this.#lastProcessed.clear();
   }
 
   #failed(topic: string, message: ConsumedMessage, error: unknown): void {
@@ -365,12 +378,14 @@ export class StreamTask {
         messages.push({ topic: store.changelogTopic, partition: this.partition, key: r.key, value: r.value, timestamp: r.timestamp ?? timestamp });
       }
     }
+    this.#settleOffsets();
     return { messages, offsets: [...this.#consumed.values()].filter((c) => this.#committed.get(tpKey(c.topic, c.partition))?.offset !== c.offset) };
   }
 
   /** The commit's transaction succeeded: pending state becomes committed. */
   commitSucceeded(): void {
     for (const store of this.stores.values()) store.commit();
+    this.#settleOffsets();
     this.#committed = new Map(this.#consumed);
     this.#committedStreamTime = this.#streamTime;
     this.#outputs = [];
@@ -388,6 +403,7 @@ export class StreamTask {
     this.#outputs = [];
     this.#asyncOutputs = false;
     this.#pendingRecords = 0;
+    this.#lastProcessed.clear();
     this.#consumed = new Map(this.#committed);
     this.#streamTime = this.#committedStreamTime;
     return [...this.#committed.values()];
