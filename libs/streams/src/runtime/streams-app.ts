@@ -179,7 +179,17 @@ export class StreamsApp {
     await Promise.all(
       [...this.#tasks.values()].map(async (entry) => {
         await this.#enqueue(entry, async () => {
-          if (entry.status === 'running' && entry.task.hasPendingWork()) await this.#commit(entry);
+          if (entry.status !== 'running' || !entry.task.hasPendingWork()) return;
+          try {
+            await this.#commit(entry);
+          } catch (error) {
+            // Fenced or unreachable at shutdown: the work is aborted and the task's next owner redoes it.
+            entry.task.abort();
+            this.config.instrumentation.aborted?.(entry.task.id, isFenced(error) ? 'fenced' : 'error');
+            this.config.log('warn', `task ${entry.task.id}: final commit failed; its uncommitted work is left to the next owner`, {
+              error: errorMessage(error),
+            });
+          }
         });
         await this.#closeTask(entry);
       }),
