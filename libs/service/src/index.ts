@@ -1,1 +1,11 @@
-export {};
+export { env, type EnvField } from './config/env-field.js';
+export { readConfig, secretNames, redactedConfig, type ConfigSpec, type ConfigOf } from './config/read-config.js';
+export { kafkaEnv, kafkaConfig, type KafkaEnv } from './config/kafka.js';
+export { registryEnv, registryClient, type RegistryEnv } from './config/registry.js';
+export { postgresEnv, postgresConfig, redactUrl, type PostgresEnv } from './config/postgres.js';
+export { httpEnv, type HttpEnv } from './config/http.js';
+export { createLogger } from './logger.js';
+export { streamsMetrics, combineInstrumentation } from './metrics/streams-metrics.js';
+export { streamsOperator, CLIENT_ID_URL_SEPARATOR, type Operator, type StoreAnswer, type KeyOwner } from './operator.js';
+export { buildServer } from './http/server.js';
+export { runService, type RunServiceOptions, type RunningService, type ServiceContext } from './lifecycle/run-service.js';

@@ -19,3 +19,4 @@ export { TopologyTestDriver, type TopologyTestDriverOptions, type ChangelogEntry
 export { TestInputTopic, TestOutputTopic, type TestRecord, type ProducedRecord } from './driver/test-topics.js';
 export { DriverError } from './driver/driver-error.js';
 export { partitionForKey, murmur2 } from './driver/partitioner.js';
+export { ServiceProcess, REPO_ROOT, type ServiceProcessOptions } from './process/service-process.js';

@@ -34,6 +34,28 @@ export interface KafkaBrokerOptions {
   readonly startTimeoutMs?: number;
   /** Extra `server.properties` lines, winning over the defaults. */
   readonly config?: Readonly<Record<string, string>>;
+  /**
+   * A second client listener, `SASL_PLAINTEXT`, accepting PLAIN and
+   * SCRAM-SHA-256/512 for these users (SCRAM credentials are written when
+   * the storage is formatted, so they apply to a fresh `dir`).
+   */
+  readonly sasl?: { readonly port?: number; readonly users: readonly { readonly username: string; readonly password: string }[] };
+}
+
+/** Server properties and format arguments of the SASL listener. */
+function saslSettings(sasl: NonNullable<KafkaBrokerOptions['sasl']>): { props: Record<string, string>; formatArgs: string[] } {
+  const plainUsers = sasl.users.map((u) => `user_${u.username}="${u.password}"`).join(' ');
+  return {
+    props: {
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    },
+    formatArgs: sasl.users.flatMap((u) =>
+      ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
+    ),
+  };
 }
 
 /** Jars for one Kafka release; its logging backend changed in 4.0. */
@@ -128,15 +150,23 @@ export class KafkaBroker {
   readonly port: number;
   readonly version: string;
   readonly process: ServerProcess;
+  /** Port of the SASL_PLAINTEXT listener, when one was asked for. */
+  readonly saslPort: number | undefined;
 
-  private constructor(port: number, version: string, process: ServerProcess) {
+  private constructor(port: number, version: string, process: ServerProcess, saslPort: number | undefined) {
     this.port = port;
     this.version = version;
     this.process = process;
+    this.saslPort = saslPort;
   }
 
   get bootstrap(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** `host:port` of the SASL listener, when one was asked for. */
+  get saslBootstrap(): string | undefined {
+    return this.saslPort === undefined ? undefined : `127.0.0.1:${this.saslPort}`;
   }
 
   /** Fetches the jars if needed, writes the config, formats storage once, starts and waits. */
@@ -150,7 +180,17 @@ export class KafkaBroker {
     ]);
     const dataDir = path.join(options.dir, 'data');
     mkdirSync(dataDir, { recursive: true });
-    const props = { ...serverProperties({ port, controllerPort, dataDir }), ...options.config };
+    const saslPort = options.sasl === undefined ? undefined : await choosePort(options.sasl.port ?? 0, 'Kafka SASL listener');
+    const sasl = options.sasl === undefined || saslPort === undefined ? undefined : saslSettings(options.sasl);
+    const base = serverProperties({ port, controllerPort, dataDir });
+    if (sasl !== undefined) {
+      Object.assign(base, sasl.props, {
+        listeners: `${base.listeners},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+        'advertised.listeners': `${base['advertised.listeners']},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+        'listener.security.protocol.map': `${base['listener.security.protocol.map']},SASL_PLAINTEXT:SASL_PLAINTEXT`,
+      });
+    }
+    const props = { ...base, ...options.config };
     const propsFile = path.join(options.dir, 'server.properties');
     writeFileSync(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
     const classpath = `${lib}/*`;
@@ -159,7 +199,7 @@ export class KafkaBroker {
     if (!existsSync(path.join(dataDir, 'meta.properties'))) {
       const clusterId = randomBytes(16).toString('base64url');
       try {
-        await run(java.bin, [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+        await run(java.bin, [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...(sasl?.formatArgs ?? [])], {
           timeout: 120_000,
         });
       } catch (error) {
@@ -175,7 +215,7 @@ export class KafkaBroker {
       logFile: path.join(options.dir, 'broker.log'),
       lifetime: options.lifetime,
     });
-    const broker = new KafkaBroker(port, version, server);
+    const broker = new KafkaBroker(port, version, server, saslPort);
     try {
       await waitForKafka(broker.bootstrap, server, options.startTimeoutMs ?? 120_000);
     } catch (error) {
