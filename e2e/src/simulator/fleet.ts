@@ -128,7 +128,7 @@ export function simulateFleet(options: FleetOptions): SimulatedFleet {
       trip,
       powerFactor: setup.uniform(0.9, 1.1),
       capacityFactor: setup.uniform(0.9, 1.1),
-      doorRatePerS: setup.uniform(0.5, 3) / 3600,
+      doorRatePerS: setup.uniform(0.5, 2.5) / 3600,
       shockRatePerS: (trip.route.mode === 'road' ? 8 : trip.route.mode === 'rail' ? 5 : 2) / 3600,
       ambientOffsetC: setup.uniform(-2, 3),
       gpsReportsAccuracy: setup.chance(0.8),

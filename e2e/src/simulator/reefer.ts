@@ -9,7 +9,8 @@
  * a duty cycle that rises with the ambient temperature); the day/night
  * ambient swing therefore shows in both temperature and power. Humidity
  * relaxes to the cargo's level, drops while the evaporator runs and moves to
- * the outside air while the door is open.
+ * the outside air while the door is open. When the outside is colder than
+ * the setpoint (a 15 °C box in a northern winter) the unit heats instead.
  *
  * A failing unit degrades over the hours before `failsAt`: its cooling
  * capacity falls (longer on-phases, higher duty), the compressor draws more
@@ -52,8 +53,11 @@ export interface ReeferSpec {
 
 /** Heat leaking through the walls, per second per °C of difference (time constant ≈ 2.8 h). */
 const K_LEAK = 1e-4;
-/** Air exchange through an open door, per second per °C of difference (time constant ≈ 17 min). */
-const K_DOOR = 1e-3;
+/** Air exchange through an open door, per second per °C of difference (time constant ≈ 33 min: the cargo holds the cold). */
+const K_DOOR = 5e-4;
+/** Electric heaters (used when the outside is colder than the setpoint): draw, kW, and warming rate, °C per second. */
+const HEATER_KW = 1.8;
+const HEATER_C_PER_S = 0.004;
 /** Start-up surge of the compressor motor: this factor for the first seconds of an on-phase. */
 const INRUSH_FACTOR = 1.6;
 const INRUSH_SECONDS = 2;
@@ -81,6 +85,7 @@ export class Reefer {
   private airC: number;
   private humidityPct: number;
   private compressorOn: boolean;
+  private heaterOn = false;
   private onForS = 0;
   private doorOpenForS = 0;
   private shockForS = 0;
@@ -121,10 +126,13 @@ export class Reefer {
     else if (!this.compressorOn && this.airC > centreC + half) this.compressorOn = true;
     else if (this.compressorOn && this.airC < centreC - half) this.compressorOn = false;
     this.onForS = this.compressorOn ? this.onForS + 1 : 0;
+    // Heaters start only well below the band (a cooling overshoot never triggers them) and stop at the centre.
+    if (!this.heaterOn && !this.compressorOn && this.airC < centreC - profile.bandC) this.heaterOn = true;
+    else if (this.heaterOn && this.airC > centreC) this.heaterOn = false;
 
     // Heat balance over one second.
     const capacity = profile.pullDownCPerS * spec.capacityFactor * (1 - 0.6 * wear);
-    this.airC += K_LEAK * (outsideC - this.airC) + (doorOpen ? K_DOOR * (outsideC - this.airC) : 0) - (this.compressorOn ? capacity : 0);
+    this.airC += K_LEAK * (outsideC - this.airC) + (doorOpen ? K_DOOR * (outsideC - this.airC) : 0) - (this.compressorOn ? capacity : 0) + (this.heaterOn ? HEATER_C_PER_S : 0);
 
     // Humidity: back to the cargo's level, dried by a running evaporator, pulled outside through an open door.
     this.humidityPct +=
@@ -137,7 +145,7 @@ export class Reefer {
       const inrush = this.onForS <= INRUSH_SECONDS ? INRUSH_FACTOR : 1;
       powerKw = profile.compressorKw * spec.powerFactor * ambientFactor * inrush * (1 + 0.35 * wear) + random.normal(0, 0.05 + 0.35 * wear);
     } else {
-      powerKw = profile.idleKw * spec.powerFactor * (failed ? 0.9 : 1) + random.normal(0, 0.02);
+      powerKw = (profile.idleKw * (failed ? 0.9 : 1) + (this.heaterOn ? HEATER_KW : 0)) * spec.powerFactor + random.normal(0, 0.02);
     }
 
     // Shocks: a spike of 1.5–8 g lasting one or two readings, over a vibration floor that depends on how the box travels.

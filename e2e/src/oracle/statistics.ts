@@ -1,0 +1,70 @@
+/**
+ * The window statistics of the pipeline contract, computed the plain way:
+ * on the window's readings sorted by eventTime, with two passes where that
+ * is the numerically careful choice. This is the independent check of the
+ * aggregate service's incremental computation, so it shares no code with it.
+ */
+import type { Stats } from '@tributary/schemas';
+
+/** Mean, min, max and population standard deviation (two passes: mean first, then squared deviations). */
+export function statsOf(values: readonly number[]): Stats {
+  const n = values.length;
+  if (n === 0) throw new RangeError('statsOf: no values');
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = sum / n;
+  let squares = 0;
+  for (const v of values) squares += (v - mean) ** 2;
+  return { mean, min, max, stddev: Math.sqrt(squares / n) };
+}
+
+/**
+ * Least-squares slope of `values` against x = (time − windowStart)/60000,
+ * per minute: (nΣxy − ΣxΣy)/(nΣxx − (Σx)²). 0 when n < 2 or the
+ * denominator is 0. The denominator is computed exactly on integer
+ * millisecond offsets, so "is it 0" (all readings at one instant) is decided
+ * without rounding error; the numerator uses centred sums, which equal
+ * (nΣxy − ΣxΣy)/n without its cancellation.
+ */
+export function slopePerMinute(times: readonly number[], values: readonly number[], windowStart: number): number {
+  const n = times.length;
+  if (n !== values.length) throw new RangeError('slopePerMinute: times and values differ in length');
+  if (n < 2) return 0;
+  let sumD = 0n;
+  let sumDD = 0n;
+  for (const t of times) {
+    const d = BigInt(t - windowStart);
+    sumD += d;
+    sumDD += d * d;
+  }
+  const denominatorMs2 = BigInt(n) * sumDD - sumD * sumD; // n·Σ(d − d̄)², exact
+  if (denominatorMs2 === 0n) return 0;
+  const meanD = Number(sumD) / n;
+  let meanY = 0;
+  for (const y of values) meanY += y;
+  meanY /= n;
+  let centred = 0; // Σ(d − d̄)(y − ȳ)
+  for (let i = 0; i < n; i++) centred += ((times[i] as number) - windowStart - meanD) * ((values[i] as number) - meanY);
+  // slope per ms = n·centred / denominator; × 60000 ms per minute.
+  return ((n * centred) / Number(denominatorMs2)) * 60_000;
+}
+
+/**
+ * Seconds the door was open: over readings sorted by eventTime, each reading
+ * with the door open adds the time to the next reading; the last adds
+ * nothing. Sums integer milliseconds, divides once.
+ */
+export function doorOpenSecondsOf(sorted: readonly { readonly time: number; readonly doorOpen: boolean }[]): number {
+  let ms = 0;
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const reading = sorted[i] as { time: number; doorOpen: boolean };
+    if (reading.doorOpen) ms += (sorted[i + 1] as { time: number }).time - reading.time;
+  }
+  return ms / 1000;
+}

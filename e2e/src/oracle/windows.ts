@@ -1,0 +1,114 @@
+/**
+ * What the pipeline must output for a fleet: the one-minute window
+ * aggregates (after the enrichment join), the late readings, and the counts
+ * ingest and enrich should report. Computed from the posts alone, in the
+ * plainest way (collect, sort, compute), independently of services/.
+ */
+import type { ContainerReference, SensorReading, WindowAggregate } from '@tributary/schemas';
+import { OracleError } from './errors.js';
+import { doorOpenSecondsOf, slopePerMinute, statsOf } from './statistics.js';
+import type { SimulatedFleet } from '../simulator/index.js';
+
+const WINDOW_MS = 60_000;
+
+export interface ExpectedWindowsOptions {
+  /** The aggregate's GRACE_MS (default 30000). */
+  readonly graceMs?: number;
+}
+
+export interface ExpectedWindows {
+  /** One aggregate per (containerId, window) with an on-time reading, sorted by windowStart then containerId. */
+  readonly aggregates: WindowAggregate[];
+  /** Readings the aggregate must send to its late topic, in posting order (with the default grace: exactly those flagged `late`). */
+  readonly late: SensorReading[];
+  /** Bodies ingest must refuse (400). */
+  readonly malformed: number;
+  /** Readings (late ones included, flush readings excluded) whose container has no reference record: enrich leaves them unmatched. */
+  readonly unmatchedReadings: number;
+}
+
+/**
+ * Expected windows of `fleet.posts()` (flush readings are not part of it, so
+ * the windows they open are never expected).
+ *
+ * Lateness is decided here, from the posting order: the aggregate's
+ * watermark for a reading's partition is at least the largest eventTime its
+ * own container posted before it, and at most the largest eventTime anyone
+ * posted before it. A reading is late when the former has reached its
+ * window's end + grace, on time when the latter has not; anything between
+ * would depend on the partitioning, and throws.
+ */
+export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'references'>, options: ExpectedWindowsOptions = {}): ExpectedWindows {
+  const graceMs = options.graceMs ?? 30_000;
+  const references = new Map<string, ContainerReference>(fleet.references.map((r) => [r.containerId, r]));
+  const windows = new Map<string, { containerId: string; windowStart: number; readings: SensorReading[] }>();
+  const late: SensorReading[] = [];
+  const ownMax = new Map<string, number>();
+  let anyMax = -Infinity;
+  let malformed = 0;
+  let unmatchedReadings = 0;
+
+  for (const item of fleet.posts()) {
+    if (item.kind === 'malformed') {
+      malformed++;
+      continue;
+    }
+    const reading = item.reading;
+    const time = reading.eventTime.getTime();
+    if (!references.has(reading.containerId)) unmatchedReadings++;
+    const windowStart = Math.floor(time / WINDOW_MS) * WINDOW_MS;
+    const closesAt = windowStart + WINDOW_MS + graceMs;
+    if ((ownMax.get(reading.containerId) ?? -Infinity) >= closesAt) {
+      late.push(reading);
+      continue;
+    }
+    if (anyMax >= closesAt) {
+      throw new OracleError(
+        `reading of ${reading.containerId} at ${reading.eventTime.toISOString()} is late or not depending on partitioning: ` +
+          `its window closes at ${new Date(closesAt).toISOString()}, other containers already posted up to ${new Date(anyMax).toISOString()}`,
+      );
+    }
+    ownMax.set(reading.containerId, Math.max(ownMax.get(reading.containerId) ?? -Infinity, time));
+    anyMax = Math.max(anyMax, time);
+    const key = `${reading.containerId}@${windowStart}`;
+    let window = windows.get(key);
+    if (window === undefined) windows.set(key, (window = { containerId: reading.containerId, windowStart, readings: [] }));
+    window.readings.push(reading);
+  }
+
+  const aggregates: WindowAggregate[] = [];
+  for (const { containerId, windowStart, readings } of windows.values()) {
+    aggregates.push(aggregateOf(containerId, windowStart, readings, references.get(containerId)));
+  }
+  aggregates.sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime() || (a.containerId < b.containerId ? -1 : a.containerId > b.containerId ? 1 : 0));
+  return { aggregates, late, malformed, unmatchedReadings };
+}
+
+/**
+ * One window's aggregate from its readings (any order). Readings with equal
+ * eventTime keep the order given (the simulator never produces such ties;
+ * the contract leaves their door-open accounting ambiguous).
+ */
+export function aggregateOf(containerId: string, windowStart: number, readings: readonly SensorReading[], reference: ContainerReference | undefined): WindowAggregate {
+  if (readings.length === 0) throw new RangeError('aggregateOf: no readings');
+  const sorted = [...readings].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime());
+  const times = sorted.map((r) => r.eventTime.getTime());
+  const temperatures = sorted.map((r) => r.temperatureC);
+  const powers = sorted.map((r) => r.coolingPowerKw);
+  return {
+    containerId,
+    windowStart: new Date(windowStart),
+    windowEnd: new Date(windowStart + WINDOW_MS),
+    readingCount: sorted.length,
+    temperatureC: statsOf(temperatures),
+    humidityPct: statsOf(sorted.map((r) => r.humidityPct)),
+    coolingPowerKw: statsOf(powers),
+    temperatureSlopeCPerMin: slopePerMinute(times, temperatures, windowStart),
+    coolingPowerSlopeKwPerMin: slopePerMinute(times, powers, windowStart),
+    maxGForce: Math.max(...sorted.map((r) => r.gForce)),
+    doorOpenSeconds: doorOpenSecondsOf(sorted.map((r) => ({ time: r.eventTime.getTime(), doorOpen: r.doorOpen }))),
+    // The reference is the same for every reading of a run: that of the reading with the greatest eventTime.
+    cargoClass: reference?.cargoClass ?? null,
+    setpointC: reference?.setpointC ?? null,
+  };
+}
