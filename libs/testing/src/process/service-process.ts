@@ -68,6 +68,11 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
+  /** The URL from the `listening` line, if it has been seen. */
+  get listeningUrl(): string | undefined {
+    return this.#url;
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
