@@ -1,0 +1,47 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { RegistryClient, loadSchemaFiles } from '@tributary/avro';
+import { SCHEMA_DIR } from '@tributary/schemas';
+
+/** The cold-chain pipeline's source and sink topics (the operators create their internal ones). */
+export const PIPELINE_TOPICS = {
+  readings: 'coldchain.readings',
+  containers: 'coldchain.containers',
+  enriched: 'coldchain.readings.enriched',
+  aggregates: 'coldchain.aggregates.1m',
+  scores: 'coldchain.scores',
+  alerts: 'coldchain.alerts',
+} as const;
+
+/** Topic definitions: every topic keyed by container id, so each has the same partition count; the reference topic is compacted. */
+export function pipelineTopicConfigs(partitions: number, replicationFactor = 1): ITopicConfig[] {
+  return Object.values(PIPELINE_TOPICS).map((topic) => ({
+    topic,
+    numPartitions: partitions,
+    replicationFactor,
+    ...(topic === PIPELINE_TOPICS.containers ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+  }));
+}
+
+/** Creates the missing topics; an existing topic with another partition count is an error (keys would move). */
+export async function createPipelineTopics(admin: Admin, partitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const wanted = pipelineTopicConfigs(partitions);
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);
+  if (present.length === 0) return;
+  const metadata = await admin.fetchTopicMetadata({ topics: present });
+  for (const topic of metadata.topics) {
+    if (topic.partitions.length !== partitions) {
+      throw new Error(`topic ${topic.name} has ${topic.partitions.length} partitions, the pipeline expects ${partitions}: delete it or run with PARTITIONS=${topic.partitions.length}`);
+    }
+  }
+}
+
+/** Registers `schemas/*.avsc` (each subject's file as its latest version, under the registry's compatibility rule). */
+export async function registerPipelineSchemas(registryUrl: string): Promise<number> {
+  const registry = new RegistryClient({ url: registryUrl });
+  const files = loadSchemaFiles(SCHEMA_DIR);
+  for (const file of files) await registry.register(file.subject, file.text);
+  return files.length;
+}

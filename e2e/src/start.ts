@@ -1,0 +1,166 @@
+/**
+ * `npm start`: the cold-chain pipeline on this machine. Starts (or reuses)
+ * the local stack, creates topics and registers schemas, runs the five
+ * operators as separate processes and the simulator against ingest, and
+ * prints where to look and a live one-line summary. Ctrl-C stops it all.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import { RegistryClient } from '@tributary/avro';
+import { cacheDir, isAlive, startLocalStack, type LocalStack, type StackEndpoints } from '@tributary/testing';
+import { simulateFleet } from './simulator/index.js';
+import { feed } from './pipeline/feeder.js';
+import { IngestClient } from './pipeline/ingest-client.js';
+import { LocalPipeline, OPERATORS, type OperatorName } from './pipeline/local-pipeline.js';
+import { scrape, sumOf } from './pipeline/metrics.js';
+import { publishReferences } from './pipeline/reference-publisher.js';
+import { createPipelineTopics, registerPipelineSchemas } from './pipeline/topics.js';
+
+const number = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`${name}=${JSON.stringify(raw)} is invalid: expected a positive number`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const SEED = number('SEED', 42);
+const CONTAINERS = number('CONTAINERS', 40);
+/** Simulated seconds per wall-clock second. */
+const SPEED = number('SPEED', 10);
+const PARTITIONS = number('PARTITIONS', 4);
+const DB_SCHEMA = process.env['DATABASE_SCHEMA'] ?? 'coldchain';
+const PORTS: Record<OperatorName, number> = { ingest: 8080, enrich: 9101, aggregate: 9102, score: 9103, sink: 9104 };
+const LOG_DIR = path.join(cacheDir(), 'pipeline', 'logs');
+
+const say = (line: string) => console.log(`tributary: ${line}`);
+
+/** A stack `npm run stack -- up` left running, if any. */
+function runningStack(): StackEndpoints | undefined {
+  const file = path.join(cacheDir(), 'stack', 'state.json');
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { endpoints: StackEndpoints; kafka: { pid: number }; registry?: { pid: number } };
+  return isAlive(state.kafka.pid) && (state.registry === undefined || isAlive(state.registry.pid)) ? state.endpoints : undefined;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  let stack: LocalStack | undefined;
+  let endpoints = runningStack();
+  if (endpoints === undefined) {
+    say('starting Kafka and the schema registry (first run downloads them from Maven Central)…');
+    stack = await startLocalStack({ kafkaPort: 9092, registryPort: 8081, lifetime: 'tied', log: (line) => say(line) });
+    endpoints = stack.endpoints;
+  } else {
+    say(`reusing the stack started by \`npm run stack -- up\` (${endpoints.KAFKA_BOOTSTRAP})`);
+  }
+  const fresh = stack !== undefined;
+
+  const kafka = new Kafka({ clientId: 'tributary-start', brokers: [endpoints.KAFKA_BOOTSTRAP], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await createPipelineTopics(admin, PARTITIONS);
+  await admin.disconnect();
+  const schemas = await registerPipelineSchemas(endpoints.SCHEMA_REGISTRY_URL);
+  say(`topics ready (${PARTITIONS} partitions), ${schemas} schemas registered`);
+
+  const db = new pg.Client({ connectionString: endpoints.DATABASE_URL });
+  await db.connect();
+  if (fresh) {
+    // A fresh broker starts its offsets at 0: rows and stored offsets of an earlier run would not match it.
+    await db.query(`DROP SCHEMA IF EXISTS ${DB_SCHEMA} CASCADE`);
+    say(`fresh broker: PostgreSQL schema ${DB_SCHEMA} reset`);
+  }
+  await db.query(`CREATE SCHEMA IF NOT EXISTS ${DB_SCHEMA}`);
+
+  // Simulated time starts now and runs SPEED× faster than the clock; failing units fail within the first hours.
+  const startTime = Math.floor(Date.now() / 60_000) * 60_000;
+  const fleet = simulateFleet({
+    seed: SEED,
+    containers: CONTAINERS,
+    startTime,
+    durationMs: 24 * 3_600_000,
+    failingShare: 0.25,
+    failsAtRange: [0.01, 0.5],
+  });
+  await publishReferences(kafka, new RegistryClient({ url: endpoints.SCHEMA_REGISTRY_URL }), fleet.references);
+  say(`fleet: ${CONTAINERS} containers (seed ${SEED}), ${fleet.references.length} reference records published`);
+
+  const pipeline = new LocalPipeline({
+    endpoints: { kafka: endpoints.KAFKA_BOOTSTRAP, registry: endpoints.SCHEMA_REGISTRY_URL, database: endpoints.DATABASE_URL },
+    ports: PORTS,
+    env: { sink: { DATABASE_SCHEMA: DB_SCHEMA } },
+    logDir: LOG_DIR,
+  });
+  say(`starting ${OPERATORS.join(', ')} (logs in ${LOG_DIR})…`);
+  await pipeline.startAll();
+
+  let stopping = false;
+  const client = new IngestClient({ url: () => pipeline.url('ingest') });
+  const feeding = feed(client, fleet.posts(), { readingsPerSecond: CONTAINERS * SPEED, batchSize: 200, stopped: () => stopping }).catch((error: unknown) => {
+    if (!stopping) console.error(`tributary: the simulator stopped: ${String(error)}`);
+  });
+
+  const url = (name: OperatorName) => `http://127.0.0.1:${PORTS[name]}`;
+  console.log('');
+  say(`pipeline running in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`  ingest          ${url('ingest')}/records  (OpenAPI: ${url('ingest')}/openapi.json)`);
+  for (const name of OPERATORS) console.log(`  ${name.padEnd(15)} ${url(name)}/metrics  ${url(name)}/readyz`);
+  console.log(`  latest alerts   psql ${endpoints.DATABASE_URL} -c "SELECT container_id, severity, risk, window_start, message FROM ${DB_SCHEMA}.alerts ORDER BY window_start DESC LIMIT 10"`);
+  console.log(`  Ctrl-C stops everything${fresh ? ' (the stack too)' : ' (the stack stays up: npm run stack -- down)'}`);
+  console.log('');
+
+  let last = { readings: 0, at: Date.now() };
+  const summary = setInterval(() => {
+    void (async () => {
+      const [ingest, enrich, aggregate, score, sink] = await Promise.all(OPERATORS.map((name) => scrape(url(name))));
+      const readings = sumOf(ingest ?? [], 'tributary_ingest_records_total', { outcome: 'accepted' });
+      const now = Date.now();
+      const rate = ((readings - last.readings) / (now - last.at)) * 1000;
+      last = { readings, at: now };
+      const windows = sumOf(aggregate ?? [], 'tributary_records_produced_total', { topic: 'coldchain.aggregates.1m' });
+      const alerts = sumOf(score ?? [], 'tributary_records_produced_total', { topic: 'coldchain.alerts' });
+      const dlq =
+        sumOf(ingest ?? [], 'tributary_ingest_records_total', { outcome: 'rejected' }) +
+        [enrich, aggregate, score].reduce((n, s) => n + sumOf(s ?? [], 'tributary_records_dead_lettered_total'), 0) +
+        sumOf(sink ?? [], 'tributary_sink_dlq_total');
+      const late = sumOf(aggregate ?? [], 'tributary_records_late_total');
+      const rows = sumOf(sink ?? [], 'tributary_sink_rows_written_total');
+      process.stdout.write(
+        `\r${new Date().toISOString().slice(11, 19)} readings/s ${rate.toFixed(0).padStart(5)} | readings ${readings} | windows ${windows} | alerts ${alerts} | rows ${rows} | dlq ${dlq} | late ${late}   `,
+      );
+    })();
+  }, 2000);
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(summary);
+    console.log(`\ntributary: ${signal}: stopping the simulator and the operators…`);
+    await feeding;
+    const exits = await pipeline.stopAll();
+    for (const [name, exit] of Object.entries(exits)) say(`${name} exited ${String(exit.code)} in ${exit.seconds.toFixed(1)} s${exit.killed ? ' (killed)' : ''}`);
+    await db.end().catch(() => undefined);
+    if (stack !== undefined) {
+      say('stopping the stack…');
+      await stack.stop();
+    }
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await feeding;
+  if (!stopping) say(`\nthe simulated day is over; Ctrl-C to stop (${os.EOL})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`tributary: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
