@@ -1,0 +1,60 @@
+/**
+ * Ingest's own metrics, registered on the service's registry beside the
+ * shell's standard ones.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  /** Answers to POST /records by HTTP status. */
+  readonly requests: Counter<'status'>;
+  /** Records acknowledged by Kafka (`accepted`) or refused with their request (`rejected`). */
+  readonly records: Counter<'outcome'>;
+  /** POST /records from the first byte to the answer. */
+  readonly requestSeconds: Histogram;
+  /** Records per producer send, and how long the broker took to acknowledge them. */
+  readonly batchRecords: Histogram;
+  readonly batchSeconds: Histogram;
+}
+
+/**
+ * Creates the metrics on `registry`. `buffered` is read at each scrape for
+ * `tributary_ingest_buffered_records`.
+ */
+export function ingestMetrics(registry: Registry, buffered: () => number): IngestMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: 'tributary_ingest_buffered_records',
+    help: 'Records accepted into the produce buffer and not yet acknowledged by Kafka (or failed).',
+    registers,
+    collect() {
+      this.set(buffered());
+    },
+  });
+  return {
+    requests: new Counter({ name: 'tributary_ingest_requests_total', help: 'Ingest requests answered, by HTTP status.', labelNames: ['status'], registers }),
+    records: new Counter({
+      name: 'tributary_ingest_records_total',
+      help: 'Records acknowledged by Kafka (outcome="accepted") or refused with their request (outcome="rejected": invalid, buffer full, broker unavailable).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    requestSeconds: new Histogram({
+      name: 'tributary_ingest_request_seconds',
+      help: 'Time from receiving an ingest request to answering it, seconds.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    batchRecords: new Histogram({
+      name: 'tributary_ingest_batch_records',
+      help: 'Records per producer send (requests batched together).',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'tributary_ingest_batch_seconds',
+      help: 'Time Kafka took to acknowledge one producer send (acks=all), seconds.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
+}
