@@ -28,10 +28,18 @@ const OUT_OF_ORDER_DELAY_MS: readonly [number, number] = [1_001, 5_000];
  */
 const LATE_DELAY_MS: readonly [number, number] = [181_000, 360_000];
 
-/** Purposes of the derived seeds, so the generators never share a stream. */
+/**
+ * Purposes of the derived seeds. Each concern draws from its own generator,
+ * so changing one option changes nothing else: with another failingShare the
+ * same containers carry the same cargo, see the same doors, shocks and noise,
+ * and only the chosen units wear out (a healthy twin for every failing unit).
+ */
 const SETUP = 1;
 const SIGNALS = 2;
 const DELIVERY = 3;
+const FAILURES = 4;
+const UNREFERENCED = 5;
+const REFERENCE = 6;
 
 function withDefaults(options: FleetOptions): Required<FleetOptions> {
   const resolved: Required<FleetOptions> = {
@@ -97,8 +105,9 @@ export function simulateFleet(options: FleetOptions): SimulatedFleet {
   const endTime = startTime + durationMs;
   const flushTime = endTime + resolved.graceMs + 2 * MINUTE;
   const setup = new Random(mixSeed(seed, SETUP));
-  const failing = chooseIndices(setup, n, Math.round(n * resolved.failingShare));
-  const unreferenced = chooseIndices(setup, n, Math.round(n * resolved.unreferencedShare));
+  const failures = new Random(mixSeed(seed, FAILURES));
+  const failing = chooseIndices(failures, n, Math.round(n * resolved.failingShare));
+  const unreferenced = chooseIndices(new Random(mixSeed(seed, UNREFERENCED)), n, Math.round(n * resolved.unreferencedShare));
 
   const taken = new Set<string>();
   const units: Unit[] = [];
@@ -112,8 +121,8 @@ export function simulateFleet(options: FleetOptions): SimulatedFleet {
     let failsAt: number | null = null;
     let degradesFrom: number | null = null;
     if (failing.has(index)) {
-      failsAt = startTime + Math.round(setup.uniform(resolved.failsAtRange[0], resolved.failsAtRange[1]) * durationMs);
-      degradesFrom = failsAt - Math.round(setup.uniform(resolved.degradationMs[0], resolved.degradationMs[1]));
+      failsAt = startTime + Math.round(failures.uniform(resolved.failsAtRange[0], resolved.failsAtRange[1]) * durationMs);
+      degradesFrom = failsAt - Math.round(failures.uniform(resolved.degradationMs[0], resolved.degradationMs[1]));
     }
     const phaseMs = setup.int(0, 999);
     const trip = new Trip(setup);
@@ -148,18 +157,18 @@ export function simulateFleet(options: FleetOptions): SimulatedFleet {
     const lastEventTime = startTime + phaseMs + Math.ceil((endTime - startTime - phaseMs) / 1000 - 1) * 1000;
     units.push({ spec, container, deliverySeed: mixSeed(seed, DELIVERY, index), lastEventTime });
     if (referenced) {
-      const loadedAt = startTime - setup.int(1, 20) * DAY;
-      const loadedOn = isoDay(loadedAt);
+      const paperwork = new Random(mixSeed(seed, REFERENCE, index));
+      const loadedOn = isoDay(startTime - paperwork.int(1, 20) * DAY);
       references.push({
         containerId,
-        shipmentId: setup.uuid(),
+        shipmentId: paperwork.uuid(),
         cargoClass,
-        cargoDescription: setup.pick(profile.descriptions),
+        cargoDescription: paperwork.pick(profile.descriptions),
         setpointC,
         toleranceC: profile.toleranceC,
-        cargoValueUsd: setup.chance(0.2) ? null : setup.uniform(profile.valueUsd[0], profile.valueUsd[1]).toFixed(2),
+        cargoValueUsd: paperwork.chance(0.2) ? null : paperwork.uniform(profile.valueUsd[0], profile.valueUsd[1]).toFixed(2),
         loadedOn,
-        updatedAt: new Date(Date.parse(loadedOn) + Math.round(setup.uniform(6, 18) * HOUR)),
+        updatedAt: new Date(Date.parse(loadedOn) + Math.round(paperwork.uniform(6, 18) * HOUR)),
       });
     }
   }

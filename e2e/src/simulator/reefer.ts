@@ -14,7 +14,9 @@
  *
  * A failing unit degrades over the hours before `failsAt`: its cooling
  * capacity falls (longer on-phases, higher duty), the compressor draws more
- * and noisier power, and the controlled temperature creeps above setpoint.
+ * and noisier power, and the return-air temperature creeps above setpoint
+ * (an icing evaporator moves less air); once capacity falls below the heat
+ * leaking in, the box cannot hold its setpoint at all.
  * At `failsAt` the compressor stops for good: power collapses to the fans
  * and the temperature climbs towards ambient.
  */
@@ -105,6 +107,12 @@ export class Reefer {
     this.humidityPct = this.humidityTargetPct;
   }
 
+  /**
+   * Every second draws the same random numbers in the same order whatever
+   * the unit's wear, compressor or heater state, so a failing unit and its
+   * healthy twin (same seed, failingShare 0) see the same doors, shocks and
+   * noise: only the physics differs.
+   */
   read(eventTime: number): SensorReading {
     const { spec, profile, random } = this;
     const position = spec.trip.positionAt((eventTime - this.startTime) / 1000);
@@ -119,8 +127,8 @@ export class Reefer {
     else if (random.chance(spec.doorRatePerS)) this.doorOpenForS = random.int(30, 300);
     const doorOpen = this.doorOpenForS > 0;
 
-    // Thermostat with hysteresis; a worn unit's controlled band creeps up (iced evaporator, falling efficiency).
-    const centreC = spec.setpointC + wear * Math.min(1.5, 0.8 * profile.toleranceC);
+    // Thermostat with hysteresis around the setpoint (on supply air, which the controller keeps in band).
+    const centreC = spec.setpointC;
     const half = profile.bandC / 2;
     if (failed) this.compressorOn = false;
     else if (!this.compressorOn && this.airC > centreC + half) this.compressorOn = true;
@@ -170,7 +178,8 @@ export class Reefer {
     return {
       containerId: spec.containerId,
       eventTime: new Date(eventTime),
-      temperatureC: round2(this.airC + random.normal(0, 0.04)),
+      // Return air, as the sensor reads it: a worn unit's icing evaporator moves less air, so the return air runs warm.
+      temperatureC: round2(this.airC + wear * Math.min(1.5, 0.8 * profile.toleranceC) + random.normal(0, 0.04)),
       humidityPct: Math.round(clamp(this.humidityPct + random.normal(0, 0.4), 0, 100) * 10) / 10,
       coolingPowerKw: Math.round(Math.max(0, powerKw) * 1000) / 1000,
       doorOpen,
