@@ -1,1 +1,12 @@
-export {};
+export { Sink, type SinkOptions, type SinkState, type SinkLog } from './sink.js';
+export { loadConfig, parseSinkTopics, sinkEnv, DEFAULT_SINK_TOPICS, type SinkConfig, type SinkEnv, type SinkTopicSpec } from './config.js';
+export { tableLayout, avroColumnType, META_COLUMNS, type Column, type ColumnKind, type ColumnType, type TableLayout } from './columns.js';
+export { columnValue, rowValues, pgTimestamp, type Param } from './row-values.js';
+export { planMigration, createTableStatement, type ExistingTable, type MigrationPlan } from './migration-plan.js';
+export { migrate, MIGRATIONS_TABLE, type TableSource, type AppliedMigration } from './migrations.js';
+export { OffsetStore, OFFSETS_TABLE, type PartitionStart, type StoredOffset } from './offsets.js';
+export { UpsertStatement, type Row } from './upsert.js';
+export { sinkMetrics } from './metrics.js';
+export type { SinkInstrumentation } from './instrumentation.js';
+export { snakeCase, quoteIdent, qualified } from './naming.js';
+export { SchemaMappingError, UnwritableValueError, MissingTopicError, MissingSchemaError } from './errors.js';

@@ -1,0 +1,50 @@
+/**
+ * Dead letters of the sink: `<group>.dlq`, with the runtime's headers
+ * (`DLQ_HEADERS`: source topic, partition, offset, timestamp, error class,
+ * code and message; the task header names `<group>/<topic>-<partition>`) and
+ * the original key, value and headers, so a record can be inspected and
+ * replayed. Written by an idempotent producer and acknowledged by every
+ * in-sync replica before the database transaction that moves past the record
+ * commits: at least once (a failure between the two writes them again).
+ */
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { deadLetter, deadLetterTopic } from '@tributary/streams';
+import type { DeadLetterCandidate } from './decoder.js';
+
+export class DeadLetterProducer {
+  readonly topic: string;
+  readonly #group: string;
+  readonly #producer: Producer;
+
+  constructor(kafka: Kafka, group: string) {
+    this.topic = deadLetterTopic(group);
+    this.#group = group;
+    this.#producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /** Creates `<group>.dlq` if it does not exist yet. */
+  async ensureTopic(admin: Admin, replicationFactor: number): Promise<void> {
+    const existing = await admin.listTopics();
+    if (existing.includes(this.topic)) return;
+    await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1, replicationFactor }], waitForLeaders: true });
+  }
+
+  async connect(): Promise<void> {
+    await this.#producer.connect();
+  }
+
+  /** Writes the dead letters of one source partition and waits for the brokers' acknowledgement. */
+  async send(topic: string, partition: number, candidates: readonly DeadLetterCandidate[]): Promise<void> {
+    if (candidates.length === 0) return;
+    const source = { topic, partition, taskId: `${this.#group}/${topic}-${partition}` };
+    const messages = candidates.map(({ message, error }) => {
+      const letter = deadLetter(this.topic, source, message, error);
+      return { key: letter.key, value: letter.value, timestamp: String(letter.timestamp), ...(letter.headers !== undefined ? { headers: letter.headers } : {}) };
+    });
+    await this.#producer.send({ topic: this.topic, acks: -1, messages });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.#producer.disconnect();
+  }
+}
