@@ -126,6 +126,7 @@ export class BufferFull extends IngestError {
 /** Kafka is unreachable or did not acknowledge the records; the request may be retried. */
 export class BrokerUnavailable extends IngestError {
   readonly status = 503;
+  override readonly headers = { 'retry-after': '5' };
   constructor(message: string, cause?: unknown) {
     super('BROKER_UNAVAILABLE', message, { retriable: true, cause });
   }
