@@ -59,7 +59,12 @@ describe('signals of healthy units', () => {
   });
 
   it('every measure stays in its physical range', () => {
-    const range = (values: readonly number[]) => values.reduce(([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)], [Infinity, -Infinity]);
+    const range = (values: readonly number[]): [number, number] => {
+      let low = Infinity;
+      let high = -Infinity;
+      for (const v of values) [low, high] = [Math.min(low, v), Math.max(high, v)];
+      return [low, high];
+    };
     const [humidityLow, humidityHigh] = range(readings.map((r) => r.humidityPct));
     const [powerLow, powerHigh] = range(readings.map((r) => r.coolingPowerKw));
     const [gLow, gHigh] = range(readings.map((r) => r.gForce));

@@ -105,7 +105,7 @@ export function aggregateOf(containerId: string, windowStart: number, readings: 
     coolingPowerKw: statsOf(powers),
     temperatureSlopeCPerMin: slopePerMinute(times, temperatures, windowStart),
     coolingPowerSlopeKwPerMin: slopePerMinute(times, powers, windowStart),
-    maxGForce: Math.max(...sorted.map((r) => r.gForce)),
+    maxGForce: sorted.reduce((max, r) => Math.max(max, r.gForce), -Infinity),
     doorOpenSeconds: doorOpenSecondsOf(sorted.map((r) => ({ time: r.eventTime.getTime(), doorOpen: r.doorOpen }))),
     // The reference is the same for every reading of a run: that of the reading with the greatest eventTime.
     cargoClass: reference?.cargoClass ?? null,
