@@ -1,6 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { readOnnxMetadata, writeLogisticRegressionOnnx, type LogisticRegressionModel } from '../src/model/onnx-writer.js';
+import { inspectOnnx } from '../src/model/onnx-inspect.js';
+import { writeLogisticRegressionOnnx, type LogisticRegressionModel } from '../src/model/onnx-writer.js';
 
 const model: LogisticRegressionModel = {
   name: 'test-model',
@@ -52,7 +53,15 @@ describe('writeLogisticRegressionOnnx', () => {
 
   it('writes name, version, features and extra metadata_props, opset 13 and IR 8, deterministically', () => {
     const bytes = writeLogisticRegressionOnnx(model);
-    expect(readOnnxMetadata(bytes)).toEqual({ name: 'test-model', version: '3.1.4', features: 'a,b,c', horizonMinutes: '120' });
+    const inspected = inspectOnnx(bytes);
+    expect(inspected.metadata).toEqual({ name: 'test-model', version: '3.1.4', features: 'a,b,c', horizonMinutes: '120' });
+    expect(inspected.irVersion).toBe(8);
+    expect(inspected.opsetVersion).toBe(13);
+    expect(inspected.inputs).toEqual([{ name: 'features', dims: ['N', 3] }]);
+    expect(inspected.outputs).toEqual([
+      { name: 'risk', dims: ['N', 1] },
+      { name: 'contributions', dims: ['N', 3] },
+    ]);
     expect(Buffer.from(writeLogisticRegressionOnnx({ ...model })).equals(Buffer.from(bytes))).toBe(true);
   });
 

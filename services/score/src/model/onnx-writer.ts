@@ -129,11 +129,3 @@ export function writeLogisticRegressionOnnx(model: LogisticRegressionModel): Uin
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish();
 }
-
-/** metadata_props of an encoded ONNX model, as a record (later keys win). */
-export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
-  const model = onnx.ModelProto.decode(bytes);
-  const result: Record<string, string> = {};
-  for (const entry of model.metadataProps) if (typeof entry.key === 'string') result[entry.key] = entry.value ?? '';
-  return result;
-}

@@ -1,0 +1,60 @@
+/**
+ * What the score operator computes: window aggregates → a RiskScore per
+ * window, and an Alert per window whose risk reaches the threshold. One
+ * sub-topology, stateless; the model's calls happen in the processor's
+ * flush, before each commit (see topology/batch-hook.ts).
+ */
+import { TopologyBuilder, string, type Serde, type Topology } from '@tributary/streams';
+import type { Alert, RiskScore, WindowAggregate } from '@tributary/schemas';
+import type { FeatureExtractor } from './features/feature-spec.js';
+import type { BatchScorer } from './model/onnx-scorer.js';
+import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
+import { ALERTS_CHILD, SCORES_CHILD, ScoreProcessor, type ScoreObserver } from './topology/score-processor.js';
+
+export interface ScoreTopics {
+  /** WindowAggregate records, keyed by containerId. */
+  readonly input: string;
+  /** RiskScore records, keyed by containerId. */
+  readonly scores: string;
+  /** Alert records, keyed by containerId. */
+  readonly alerts: string;
+}
+
+export const DEFAULT_SCORE_TOPICS: ScoreTopics = {
+  input: 'coldchain.aggregates.1m',
+  scores: 'coldchain.scores',
+  alerts: 'coldchain.alerts',
+};
+
+/** Value serdes of the three topics (keys are UTF-8 strings). Avro over the registry in production. */
+export interface ScoreSerdes {
+  readonly aggregate: Serde<WindowAggregate>;
+  readonly score: Serde<RiskScore>;
+  readonly alert: Serde<Alert>;
+}
+
+export interface ScoreTopologyOptions {
+  readonly serdes: ScoreSerdes;
+  readonly topics?: Partial<ScoreTopics>;
+  /** The model; shared by every task of the app (onnxruntime sessions may run concurrently). */
+  readonly scorer: BatchScorer;
+  /** Features in the model's input order (see `featuresForModel`). */
+  readonly features: FeatureExtractor;
+  readonly policy?: AlertPolicy;
+  readonly observer?: ScoreObserver;
+}
+
+/** Node names, stable as the topology evolves. */
+export const SCORE_NODES = { source: 'aggregates', processor: 'score', scores: SCORES_CHILD, alerts: ALERTS_CHILD } as const;
+
+export function buildTopology(options: ScoreTopologyOptions): Topology {
+  const topics = { ...DEFAULT_SCORE_TOPICS, ...options.topics };
+  const policy = options.policy ?? DEFAULT_ALERT_POLICY;
+  const { scorer, features, observer, serdes } = options;
+  return new TopologyBuilder()
+    .addSource(SCORE_NODES.source, [topics.input], { key: string(), value: serdes.aggregate })
+    .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor(scorer, features, policy, observer), [SCORE_NODES.source])
+    .addSink(SCORE_NODES.scores, topics.scores, { key: string(), value: serdes.score }, [SCORE_NODES.processor])
+    .addSink(SCORE_NODES.alerts, topics.alerts, { key: string(), value: serdes.alert }, [SCORE_NODES.processor])
+    .build();
+}

@@ -1,0 +1,95 @@
+/**
+ * The score processor: computes each window's features as it arrives,
+ * scores everything buffered since the last commit as one tensor when the
+ * runtime flushes it, and forwards a RiskScore per window (child
+ * `scores`) and an Alert per risky window (child `alerts`).
+ */
+import type { ProcessorContext, StreamRecord } from '@tributary/streams';
+import type { Alert, RiskScore, Severity, WindowAggregate } from '@tributary/schemas';
+import { MissingAggregateError } from '../errors.js';
+import type { FeatureExtractor } from '../features/feature-spec.js';
+import type { BatchScorer } from '../model/onnx-scorer.js';
+import type { AlertPolicy } from '../scoring/alerts.js';
+import { scoreBatch, type ScoringInput } from '../scoring/score-batch.js';
+import type { BatchingProcessor } from './batch-hook.js';
+
+/** Names of the processor's children (the two sinks). */
+export const SCORES_CHILD = 'scores-sink';
+export const ALERTS_CHILD = 'alerts-sink';
+
+/**
+ * Hooks for metrics. Called when a batch was scored, before its
+ * transaction commits: an aborted transaction's windows are scored and
+ * counted again when they are reprocessed.
+ */
+export interface ScoreObserver {
+  batchScored?(rows: number, seconds: number): void;
+  scored?(score: RiskScore): void;
+  alerted?(severity: Severity): void;
+}
+
+interface Pending extends ScoringInput {
+  readonly key: string;
+  readonly timestamp: number;
+}
+
+export class ScoreProcessor implements BatchingProcessor<string, WindowAggregate | null, string, RiskScore | Alert> {
+  readonly #scorer: BatchScorer;
+  readonly #extractor: FeatureExtractor;
+  readonly #policy: AlertPolicy;
+  readonly #observer: ScoreObserver;
+  #context: ProcessorContext<string, RiskScore | Alert> | undefined;
+  #pending: Pending[] = [];
+
+  /** `extractor` must yield the features in the model's input order. */
+  constructor(scorer: BatchScorer, extractor: FeatureExtractor, policy: AlertPolicy, observer: ScoreObserver = {}) {
+    const model = scorer.metadata.features.join(',');
+    if (extractor.names.join(',') !== model) throw new RangeError(`extractor features ${extractor.names.join(',')} are not the model's ${model}`);
+    this.#scorer = scorer;
+    this.#extractor = extractor;
+    this.#policy = policy;
+    this.#observer = observer;
+  }
+
+  init(context: ProcessorContext<string, RiskScore | Alert>): void {
+    this.#context = context;
+  }
+
+  /** Buffers the window's features; a tombstone throws (the runtime dead-letters it). */
+  process(record: StreamRecord<string, WindowAggregate | null>): void {
+    const aggregate = record.value;
+    if (aggregate === null || aggregate === undefined) throw new MissingAggregateError(record.key);
+    this.#pending.push({ key: aggregate.containerId, timestamp: record.timestamp, aggregate, features: this.#extractor.extract(aggregate) });
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  async flush(): Promise<void> {
+    const context = this.#context;
+    if (this.#pending.length === 0 || context === undefined) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    const started = performance.now();
+    const results = await scoreBatch(this.#scorer, batch, this.#policy, new Date(context.currentSystemTime()));
+    this.#observer.batchScored?.(batch.length, (performance.now() - started) / 1000);
+    results.forEach(({ score, alert }, i) => {
+      const { key, timestamp } = batch[i] as Pending;
+      context.forward({ key, value: score, timestamp }, SCORES_CHILD);
+      this.#observer.scored?.(score);
+      if (alert !== undefined) {
+        context.forward({ key, value: alert, timestamp }, ALERTS_CHILD);
+        this.#observer.alerted?.(alert.severity);
+      }
+    });
+  }
+
+  abort(): void {
+    this.#pending = [];
+  }
+
+  close(): void {
+    this.#pending = [];
+  }
+}
