@@ -36,6 +36,37 @@ export function slopePerMinute(times: readonly number[], values: readonly number
   const n = times.length;
   if (n !== values.length) throw new RangeError('slopePerMinute: times and values differ in length');
   if (n < 2) return 0;
+  const { sumD, denominatorMs2 } = exactSums(times, windowStart);
+  if (denominatorMs2 === 0) return 0;
+  const meanD = sumD / n;
+  let meanY = 0;
+  for (const y of values) meanY += y;
+  meanY /= n;
+  let centred = 0; // Σ(d − d̄)(y − ȳ)
+  for (let i = 0; i < n; i++) centred += ((times[i] as number) - windowStart - meanD) * ((values[i] as number) - meanY);
+  // slope per ms = n·centred / denominator; × 60000 ms per minute.
+  return ((n * centred) / denominatorMs2) * 60_000;
+}
+
+/**
+ * Σd and n·Σd² − (Σd)² over the integer offsets d = time − windowStart (ms),
+ * exactly: in doubles while every term stays below 2^53 (a minute-long
+ * window of up to 1,500 readings), in BigInt beyond.
+ */
+function exactSums(times: readonly number[], windowStart: number): { sumD: number; denominatorMs2: number } {
+  const n = times.length;
+  let maxAbs = 0;
+  for (const t of times) maxAbs = Math.max(maxAbs, Math.abs(t - windowStart));
+  if (n * n * maxAbs * maxAbs < Number.MAX_SAFE_INTEGER) {
+    let sumD = 0;
+    let sumDD = 0;
+    for (const t of times) {
+      const d = t - windowStart;
+      sumD += d;
+      sumDD += d * d;
+    }
+    return { sumD, denominatorMs2: n * sumDD - sumD * sumD };
+  }
   let sumD = 0n;
   let sumDD = 0n;
   for (const t of times) {
@@ -43,16 +74,7 @@ export function slopePerMinute(times: readonly number[], values: readonly number
     sumD += d;
     sumDD += d * d;
   }
-  const denominatorMs2 = BigInt(n) * sumDD - sumD * sumD; // n·Σ(d − d̄)², exact
-  if (denominatorMs2 === 0n) return 0;
-  const meanD = Number(sumD) / n;
-  let meanY = 0;
-  for (const y of values) meanY += y;
-  meanY /= n;
-  let centred = 0; // Σ(d − d̄)(y − ȳ)
-  for (let i = 0; i < n; i++) centred += ((times[i] as number) - windowStart - meanD) * ((values[i] as number) - meanY);
-  // slope per ms = n·centred / denominator; × 60000 ms per minute.
-  return ((n * centred) / Number(denominatorMs2)) * 60_000;
+  return { sumD: Number(sumD), denominatorMs2: Number(BigInt(n) * sumDD - sumD * sumD) };
 }
 
 /**

@@ -41,12 +41,17 @@ export interface ExpectedWindows {
 export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'references'>, options: ExpectedWindowsOptions = {}): ExpectedWindows {
   const graceMs = options.graceMs ?? 30_000;
   const references = new Map<string, ContainerReference>(fleet.references.map((r) => [r.containerId, r]));
-  const windows = new Map<string, { containerId: string; windowStart: number; readings: SensorReading[] }>();
+  /** Per container: its largest on-time eventTime so far, and its windows that have not closed yet. */
+  const containers = new Map<string, { max: number; open: Map<number, SensorReading[]> }>();
+  const aggregates: WindowAggregate[] = [];
   const late: SensorReading[] = [];
-  const ownMax = new Map<string, number>();
   let anyMax = -Infinity;
   let malformed = 0;
   let unmatchedReadings = 0;
+
+  const close = (containerId: string, windowStart: number, readings: SensorReading[]) => {
+    aggregates.push(aggregateOf(containerId, windowStart, readings, references.get(containerId)));
+  };
 
   for (const item of fleet.posts()) {
     if (item.kind === 'malformed') {
@@ -54,32 +59,40 @@ export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'reference
       continue;
     }
     const reading = item.reading;
+    const id = reading.containerId;
     const time = reading.eventTime.getTime();
-    if (!references.has(reading.containerId)) unmatchedReadings++;
+    if (!references.has(id)) unmatchedReadings++;
+    let container = containers.get(id);
+    if (container === undefined) containers.set(id, (container = { max: -Infinity, open: new Map() }));
     const windowStart = Math.floor(time / WINDOW_MS) * WINDOW_MS;
     const closesAt = windowStart + WINDOW_MS + graceMs;
-    if ((ownMax.get(reading.containerId) ?? -Infinity) >= closesAt) {
+    if (container.max >= closesAt) {
       late.push(reading);
       continue;
     }
     if (anyMax >= closesAt) {
       throw new OracleError(
-        `reading of ${reading.containerId} at ${reading.eventTime.toISOString()} is late or not depending on partitioning: ` +
+        `reading of ${id} at ${reading.eventTime.toISOString()} is late or not depending on partitioning: ` +
           `its window closes at ${new Date(closesAt).toISOString()}, other containers already posted up to ${new Date(anyMax).toISOString()}`,
       );
     }
-    ownMax.set(reading.containerId, Math.max(ownMax.get(reading.containerId) ?? -Infinity, time));
     anyMax = Math.max(anyMax, time);
-    const key = `${reading.containerId}@${windowStart}`;
-    let window = windows.get(key);
-    if (window === undefined) windows.set(key, (window = { containerId: reading.containerId, windowStart, readings: [] }));
-    window.readings.push(reading);
+    let readings = container.open.get(windowStart);
+    if (readings === undefined) container.open.set(windowStart, (readings = []));
+    readings.push(reading);
+    if (time > container.max) {
+      container.max = time;
+      // Windows this container has now closed can take no more readings (any would be late): finish them, keeping memory small.
+      for (const [start, windowReadings] of container.open) {
+        if (start + WINDOW_MS + graceMs <= time) {
+          close(id, start, windowReadings);
+          container.open.delete(start);
+        }
+      }
+    }
   }
+  for (const [id, container] of containers) for (const [start, readings] of container.open) close(id, start, readings);
 
-  const aggregates: WindowAggregate[] = [];
-  for (const { containerId, windowStart, readings } of windows.values()) {
-    aggregates.push(aggregateOf(containerId, windowStart, readings, references.get(containerId)));
-  }
   aggregates.sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime() || (a.containerId < b.containerId ? -1 : a.containerId > b.containerId ? 1 : 0));
   return { aggregates, late, malformed, unmatchedReadings };
 }
