@@ -1,4 +1,4 @@
-import { avroType } from '@tributary/avro';
+import { avroType, type AvroSchema } from '@tributary/avro';
 import { SensorReadingSchema } from '@tributary/schemas';
 import { describe, expect, it } from 'vitest';
 import { IngestSetupError, InvalidRecords, PayloadTooLarge } from '../src/errors.js';
@@ -79,7 +79,7 @@ describe('RecordEncoder', () => {
   });
 
   it('takes int and long key fields as their decimal text', () => {
-    const schema = { type: 'record', name: 'Payment', fields: [{ name: 'accountId', type: 'long' }, { name: 'amount', type: 'double' }] } as const;
+    const schema: AvroSchema = { type: 'record', name: 'Payment', fields: [{ name: 'accountId', type: 'long' }, { name: 'amount', type: 'double' }] };
     const payments = new RecordEncoder({ subject: 'payments-value', id: 7, schema, source: 'test' }, { keyField: 'accountId', maxRecordBytes: 1_000_000 });
     expect(payments.encode([{ accountId: 1_234_567_890_123, amount: 1.5 }])[0]?.key).toBe('1234567890123');
   });
