@@ -47,7 +47,12 @@ describe('statistics, by hand', () => {
   it('door-open seconds: each open reading adds the gap to the next; the last adds nothing', () => {
     expect(doorOpenSecondsOf([{ time: 0, doorOpen: false }, { time: 5 * S, doorOpen: true }, { time: 50 * S, doorOpen: true }])).toBe(45);
     expect(doorOpenSecondsOf([{ time: 0, doorOpen: true }])).toBe(0);
-    expect(doorOpenSecondsOf([{ time: 0, doorOpen: true }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: false }])).toBe(0);
+  });
+
+  it('door-open seconds: readings at one instant count as open when any is, whatever their order', () => {
+    expect(doorOpenSecondsOf([{ time: 0, doorOpen: true }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: false }])).toBe(2.5);
+    expect(doorOpenSecondsOf([{ time: 0, doorOpen: false }, { time: 0, doorOpen: true }, { time: 2500, doorOpen: false }])).toBe(2.5);
+    expect(doorOpenSecondsOf([{ time: 0, doorOpen: false }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: true }])).toBe(0);
   });
 });
 

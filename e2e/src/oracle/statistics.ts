@@ -80,13 +80,20 @@ function exactSums(times: readonly number[], windowStart: number): { sumD: numbe
 /**
  * Seconds the door was open: over readings sorted by eventTime, each reading
  * with the door open adds the time to the next reading; the last adds
- * nothing. Sums integer milliseconds, divides once.
+ * nothing. Readings at one instant are 0 apart, so only the last of them
+ * could add the gap to the next instant: which one that is must not depend
+ * on arrival order, so an instant counts as open when any of its readings
+ * is. Sums integer milliseconds, divides once.
  */
 export function doorOpenSecondsOf(sorted: readonly { readonly time: number; readonly doorOpen: boolean }[]): number {
   let ms = 0;
-  for (let i = 0; i + 1 < sorted.length; i++) {
-    const reading = sorted[i] as { time: number; doorOpen: boolean };
-    if (reading.doorOpen) ms += (sorted[i + 1] as { time: number }).time - reading.time;
+  let i = 0;
+  while (i < sorted.length) {
+    const time = (sorted[i] as { time: number }).time;
+    let open = false;
+    for (; i < sorted.length && (sorted[i] as { time: number }).time === time; i++) open ||= (sorted[i] as { doorOpen: boolean }).doorOpen;
+    const next = sorted[i];
+    if (open && next !== undefined) ms += next.time - time;
   }
   return ms / 1000;
 }

@@ -98,9 +98,9 @@ export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'reference
 }
 
 /**
- * One window's aggregate from its readings (any order). Readings with equal
- * eventTime keep the order given (the simulator never produces such ties;
- * the contract leaves their door-open accounting ambiguous).
+ * One window's aggregate from its readings, in any order: the result does
+ * not depend on it (readings at one instant count as door-open when any of
+ * them is; the simulator never produces such ties).
  */
 export function aggregateOf(containerId: string, windowStart: number, readings: readonly SensorReading[], reference: ContainerReference | undefined): WindowAggregate {
   if (readings.length === 0) throw new RangeError('aggregateOf: no readings');
