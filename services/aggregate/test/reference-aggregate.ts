@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { EnrichedReading, Stats, WindowAggregate } from '@tributary/schemas';
 
 /**
@@ -57,4 +58,25 @@ export function referenceAggregate(containerId: string, windowStart: number, win
     cargoClass: latest.cargoClass,
     setpointC: latest.setpointC,
   };
+}
+
+/** Equal up to floating-point rounding: 1e-9 relative (absolute near 0). */
+export function expectClose(actual: WindowAggregate, expected: WindowAggregate): void {
+  const close = (a: number, e: number, what: string) =>
+    expect(Math.abs(a - e), `${what}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(e)));
+  expect({ ...actual, temperatureC: 0, humidityPct: 0, coolingPowerKw: 0, temperatureSlopeCPerMin: 0, coolingPowerSlopeKwPerMin: 0 }).toEqual({
+    ...expected,
+    temperatureC: 0,
+    humidityPct: 0,
+    coolingPowerKw: 0,
+    temperatureSlopeCPerMin: 0,
+    coolingPowerSlopeKwPerMin: 0,
+  });
+  for (const measure of ['temperatureC', 'humidityPct', 'coolingPowerKw'] as const) {
+    expect([actual[measure].min, actual[measure].max]).toEqual([expected[measure].min, expected[measure].max]);
+    close(actual[measure].mean, expected[measure].mean, `${measure}.mean`);
+    close(actual[measure].stddev, expected[measure].stddev, `${measure}.stddev`);
+  }
+  close(actual.temperatureSlopeCPerMin, expected.temperatureSlopeCPerMin, 'temperatureSlopeCPerMin');
+  close(actual.coolingPowerSlopeKwPerMin, expected.coolingPowerSlopeKwPerMin, 'coolingPowerSlopeKwPerMin');
 }

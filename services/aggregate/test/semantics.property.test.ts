@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { CargoClass, EnrichedReading, WindowAggregate } from '@tributary/schemas';
 import { addReading, emptyWindowState, toWindowAggregate, type WindowState } from '../src/index.js';
 import { MINUTE, T0, reading, startDriver } from './fixtures.js';
-import { referenceAggregate } from './reference-aggregate.js';
+import { expectClose, referenceAggregate } from './reference-aggregate.js';
 
 const cargo = fc.constantFrom<[CargoClass | null, number | null]>(['FROZEN', -18], ['CHILLED', 2], ['PHARMA', 5], [null, null]);
 const eventOffset = fc.oneof(
@@ -31,27 +31,6 @@ const arbitraryReading = fc
   .map(({ offset, cargo: [cargoClass, setpointC], ...values }) =>
     reading('MSKU1', offset, { ...values, cargoClass, setpointC, matched: cargoClass !== null, toleranceC: null, deviationC: null }),
   );
-
-/** Equal up to floating-point rounding: 1e-9 relative (absolute near 0). */
-function expectClose(actual: WindowAggregate, expected: WindowAggregate): void {
-  const close = (a: number, e: number, what: string) =>
-    expect(Math.abs(a - e), `${what}: ${a} vs ${e}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(e)));
-  expect({ ...actual, temperatureC: 0, humidityPct: 0, coolingPowerKw: 0, temperatureSlopeCPerMin: 0, coolingPowerSlopeKwPerMin: 0 }).toEqual({
-    ...expected,
-    temperatureC: 0,
-    humidityPct: 0,
-    coolingPowerKw: 0,
-    temperatureSlopeCPerMin: 0,
-    coolingPowerSlopeKwPerMin: 0,
-  });
-  for (const measure of ['temperatureC', 'humidityPct', 'coolingPowerKw'] as const) {
-    expect([actual[measure].min, actual[measure].max]).toEqual([expected[measure].min, expected[measure].max]);
-    close(actual[measure].mean, expected[measure].mean, `${measure}.mean`);
-    close(actual[measure].stddev, expected[measure].stddev, `${measure}.stddev`);
-  }
-  close(actual.temperatureSlopeCPerMin, expected.temperatureSlopeCPerMin, 'temperatureSlopeCPerMin');
-  close(actual.coolingPowerSlopeKwPerMin, expected.coolingPowerSlopeKwPerMin, 'coolingPowerSlopeKwPerMin');
-}
 
 describe('aggregate semantics (property)', () => {
   it('the final record of a window equals the reference computed from all its readings, in any arrival order', async () => {
