@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { avroSerde, RegistryClient, type AvroSchema } from '@tributary/avro';
 import { kafkajs } from '@tributary/streams';
 import { stackEndpoints } from '@tributary/testing/vitest';
@@ -66,7 +66,7 @@ export interface TestEvent {
 export class EventProducer {
   readonly committed: TestEvent[] = [];
   readonly #seqs = new Map<string, number>();
-  readonly #serde = avroSerde<TestEvent>(EVENT_SCHEMA as never, { registry });
+  readonly #serde = avroSerde<TestEvent>(EVENT_SCHEMA, { registry });
   #next = 0;
 
   constructor(
@@ -178,5 +178,5 @@ export async function auditDuplicates(db: pg.Pool, schema: string): Promise<{ pa
 }
 
 export async function waitForTable(db: pg.Pool, schema: string, table: string, timeoutMs: number): Promise<void> {
-  await waitFor(async () => (await db.query('SELECT to_regclass($1) AS t', [`"${schema}"."${table}"`])).rows[0]?.t !== null, timeoutMs, `table ${schema}.${table}`);
+  await waitFor(async () => (await db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [`"${schema}"."${table}"`])).rows[0]?.t !== null, timeoutMs, `table ${schema}.${table}`);
 }
