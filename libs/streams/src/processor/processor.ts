@@ -51,6 +51,17 @@ export interface ProcessorContext<KOut, VOut> {
 export interface Processor<KIn, VIn, KOut = KIn, VOut = VIn> {
   init?(context: ProcessorContext<KOut, VOut>): void;
   process(record: StreamRecord<KIn, VIn>): void;
+  /**
+   * Awaited before each commit, for every processor in topology order
+   * (parents first), outside any record (`recordMetadata()` is undefined).
+   * What it forwards and writes belongs to the commit being prepared, so a
+   * processor may buffer in `process()` and do asynchronous work here for a
+   * whole batch at once (e.g. score a batch as one model call). A throw fails
+   * the commit: the task aborts and the records are processed again.
+   */
+  flush?(): void | Promise<void>;
+  /** The task dropped its uncommitted work (abort, rebalance): forget anything buffered since the last commit. */
+  abort?(): void;
   close?(): void;
 }
 

@@ -81,6 +81,8 @@ export class StreamTask {
   #currentMessage: ConsumedMessage | undefined;
   #currentNode: RuntimeNode | undefined;
   #schedules: Schedule[] = [];
+  /** Processors with a `flush`, parents before children. */
+  #flushing: RuntimeNode[] = [];
   #pendingRecords = 0;
   #closed = false;
 
@@ -132,6 +134,14 @@ export class StreamTask {
         runtime.processor.init(this.#contextFor(runtime, node.stores));
       }
     }
+    const seen = new Set<RuntimeNode>();
+    const visit = (node: RuntimeNode): void => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      if (node.processor?.flush !== undefined) this.#flushing.push(node);
+      node.children.forEach(visit);
+    };
+    for (const { runtime } of this.#sources.values()) visit(runtime);
   }
 
   #contextFor(runtime: RuntimeNode, storeNames: readonly string[]): ProcessorContext<unknown, unknown> {
@@ -366,6 +376,15 @@ export class StreamTask {
    * (explicitly on this task's partition), and the consumed offsets.
    */
   async prepareCommit(): Promise<CommitBatch> {
+    for (const node of this.#flushing) {
+      const previous = this.#currentNode;
+      this.#currentNode = node;
+      try {
+        await node.processor?.flush?.();
+      } finally {
+        this.#currentNode = previous;
+      }
+    }
     // A copy: changelog records are appended below, and a retried commit must not find them in #outputs.
     const messages = this.#asyncOutputs
       ? await Promise.all(this.#outputs as Promise<OutputMessage>[])
@@ -399,6 +418,7 @@ export class StreamTask {
    * the offsets to seek the consumer to.
    */
   abort(): ConsumedOffset[] {
+    for (const node of this.#nodes.values()) node.processor?.abort?.();
     for (const store of this.stores.values()) store.abort();
     this.#outputs = [];
     this.#asyncOutputs = false;
