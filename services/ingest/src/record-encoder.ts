@@ -27,13 +27,9 @@ export interface RecordEncoderOptions {
   readonly maxReportedRecords?: number;
 }
 
-interface Encoder {
-  toBuffer(value: unknown): Buffer;
-}
-
 export class RecordEncoder {
   private readonly validator: JsonValidator<Record<string, unknown>>;
-  private readonly type: Encoder;
+  private readonly type: { toBuffer(value: unknown): Buffer };
   private readonly maxReported: number;
 
   constructor(
@@ -45,7 +41,7 @@ export class RecordEncoder {
       allowUnknownFields: options.allowUnknownFields ?? false,
       maxErrors: 10,
     });
-    this.type = avroType(schema.schema) as unknown as Encoder;
+    this.type = avroType(schema.schema);
     this.maxReported = options.maxReportedRecords ?? 100;
   }
 

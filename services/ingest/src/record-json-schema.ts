@@ -56,7 +56,7 @@ class Converter {
         return this.record(object, namespace);
       case 'enum':
         this.define(object, namespace);
-        return withDoc({ type: 'string', enum: object['symbols'] as string[] }, object['doc']);
+        return withDoc({ type: 'string', enum: object['symbols'] }, object['doc']);
       case 'fixed':
         this.define(object, namespace);
         return withDoc({ type: 'string', contentEncoding: 'base64', description: `${String(object['size'])} bytes, base64` }, object['doc']);
@@ -76,7 +76,7 @@ class Converter {
     const key = this.named.has(full) ? full : name;
     const definition = this.named.get(key);
     if (definition === undefined) return { description: `unknown type ${name}` };
-    return this.convert(definition as Avro, namespaceOf(key));
+    return this.convert(definition, namespaceOf(key));
   }
 
   private record(object: { readonly [key: string]: unknown }, namespace: string): JsonSchema {
@@ -112,7 +112,7 @@ class Converter {
       case 'uuid':
         return { type: 'string', format: 'uuid' };
       case 'decimal':
-        return { type: ['string', 'number'], description: `decimal, scale ${String(object['scale'] ?? 0)}: a string or number with at most that many decimals` };
+        return { type: ['string', 'number'], description: `decimal, scale ${typeof object['scale'] === 'number' ? object['scale'] : 0}: a string or number with at most that many decimals` };
       default:
         return undefined;
     }
@@ -120,7 +120,7 @@ class Converter {
 
   /** Remembers a named type; returns its full name. */
   private define(object: { readonly [key: string]: unknown }, namespace: string): string {
-    const name = String(object['name'] ?? '');
+    const name = typeof object['name'] === 'string' ? object['name'] : '';
     const ns = typeof object['namespace'] === 'string' ? object['namespace'] : namespace;
     const full = name.includes('.') || ns === '' ? name : `${ns}.${name}`;
     if (name !== '' && !this.named.has(full)) {

@@ -79,14 +79,14 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<LandedReco
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    let failure: unknown;
+    let failure: Error | undefined;
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         try {
           const value = await serde.deserialize(message.value as Buffer, { topic, isKey: false });
           landed.push({ key: message.key?.toString() ?? '', partition, offset: message.offset, value });
         } catch (error) {
-          failure = error;
+          failure = error instanceof Error ? error : new Error(String(error));
         }
       },
     });
