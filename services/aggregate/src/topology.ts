@@ -49,6 +49,9 @@ export const DEFAULT_GRACE_MS = 30_000;
  * one `WindowAggregate` per container and window, emitted when the task's
  * watermark (largest event time seen) reaches window end + grace. Readings
  * for a window already closed go to `<applicationId>.late` and are not counted.
+ * A reading at an event time its open window already holds is a duplicate
+ * (ingest is at-least-once) and changes nothing; once the window has closed,
+ * such a reading is late like any other.
  *
  * Event time is the reading's `eventTime`. A reading whose record key is not
  * its `containerId` is dead-lettered (`KeyMismatchError`).

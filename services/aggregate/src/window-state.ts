@@ -3,14 +3,15 @@
  * `WindowAggregate` it becomes when the window closes.
  *
  * Compact: a fixed set of running moments, plus the door timeline (one entry
- * per distinct event time, at most one per reading). Moments are kept the
- * Welford way (running mean and sum of squared deviations, and co-moments
- * with time) rather than as raw sums: the results are the same quantities the
- * "Aggregate semantics" define — population stddev = √(M2/n), least-squares
- * slope (nΣxy − ΣxΣy)/(nΣxx − (Σx)²) = Cxy/Mxx — but a constant measure gives
- * exactly 0 instead of a tiny negative variance, and there is no cancellation
- * between large sums. Time is kept as integer ms since the window start, so
- * "all readings at the same time" (slope denominator 0) is detected exactly.
+ * per reading: a window's readings have distinct event times, since a later
+ * one at an event time already held is a duplicate and is dropped). Moments
+ * are kept the Welford way (running mean and sum of squared deviations, and
+ * co-moments with time) rather than as raw sums: the results are the same
+ * quantities the "Aggregate semantics" define — population stddev = √(M2/n),
+ * least-squares slope (nΣxy − ΣxΣy)/(nΣxx − (Σx)²) = Cxy/Mxx — but a constant
+ * measure gives exactly 0 instead of a tiny negative variance, and there is
+ * no cancellation between large sums. Time is kept as integer ms since the
+ * window start, so a zero spread of times (slope denominator 0) is exact.
  *
  * Every update returns a new object: the window store keeps values by
  * reference and rolls a failed record back by restoring the previous one.
@@ -42,8 +43,9 @@ export interface WindowState {
   readonly coolingPowerKw: MeasureState;
   readonly maxGForce: number;
   /**
-   * Door timeline: `[x, open]` sorted by x, one entry per distinct event time;
-   * `open` is 1 when any reading at that time had the door open (see `doorOpenSeconds`).
+   * Door timeline: `[x, open]` sorted by x, one entry per distinct event time
+   * (the reading's door state); also the set of event times `addReading` uses
+   * to recognise duplicates. See `doorOpenSeconds`.
    */
   readonly door: readonly (readonly [number, 0 | 1])[];
   /** Event time (x) of the latest reading, and its reference fields. */
@@ -86,7 +88,11 @@ function addMeasure(m: MeasureState, y: number, n: number, dx: number, first: bo
   };
 }
 
-/** Inserts `[x, open]` keeping the timeline sorted; an equal x merges (open if either is). */
+/**
+ * Inserts `[x, open]` keeping the timeline sorted. `addReading` only calls it
+ * for a new x (duplicates are dropped before); an equal x would merge, open if
+ * either is, so the timeline could never hold two entries for one time.
+ */
 function addDoor(door: WindowState['door'], x: number, open: boolean): WindowState['door'] {
   let lo = 0;
   let hi = door.length;
@@ -103,14 +109,35 @@ function addDoor(door: WindowState['door'], x: number, open: boolean): WindowSta
   return [...door.slice(0, lo), [x, open ? 1 : 0], ...door.slice(lo)];
 }
 
-/** Folds one reading into its window's state; `windowStart` is the start of the window the reading belongs to. */
+/** True when the window already holds a reading of this event time (one per distinct time is kept in the door timeline). */
+function hasTime(door: WindowState['door'], x: number): boolean {
+  let lo = 0;
+  let hi = door.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((door[mid]?.[0] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return door[lo]?.[0] === x;
+}
+
+/**
+ * Folds one reading into its window's state; `windowStart` is the start of
+ * the window the reading belongs to. A second reading with the same event
+ * time is a duplicate and leaves the state as it is: a sensor reports once
+ * per instant, and HTTP → Kafka is at-least-once (a client retries a batch
+ * whose answer it lost when ingest died after the broker acked it), so
+ * de-duplicating by (container, eventTime) here is what makes the windows
+ * exact end to end.
+ */
 export function addReading(state: WindowState, reading: EnrichedReading, windowStart: number): WindowState {
   const x = reading.eventTime.getTime() - windowStart;
+  if (hasTime(state.door, x)) return state;
   const first = state.n === 0;
   const n = state.n + 1;
   const dx = x - state.meanX;
   const meanX = state.meanX + dx / n;
-  // Greatest event time wins; among readings with the same event time, the last one processed.
+  // The greatest event time wins (x is new to the window, so there are no ties).
   const latest = x >= state.latestX;
   return {
     n,
@@ -140,9 +167,8 @@ function slopePerMinute(state: WindowState, m: MeasureState): number {
 /**
  * Seconds the door was open: readings ordered by event time, each one with
  * the door open counts until the next reading's event time; the last reading
- * of the window counts nothing. Readings sharing an event time are one point
- * of the timeline (a 0-length gap between them), open if any of them reports
- * the door open, so the result does not depend on their arrival order.
+ * of the window counts nothing. Event times are distinct (duplicates never
+ * enter the timeline), so the order is total and needs no tie rule.
  */
 export function doorOpenSeconds(door: WindowState['door']): number {
   let ms = 0;

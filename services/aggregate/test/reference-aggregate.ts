@@ -8,12 +8,16 @@ import type { EnrichedReading, Stats, WindowAggregate } from '@tributary/schemas
  * door timeline walked in event-time order. Tests compare the streaming
  * operator with it.
  *
- * The two points the brief leaves open are pinned as the operator does:
- * readings with equal event time form one point of the door timeline, open
- * if any of them is; cargoClass/setpointC come from the last-arrived of the
- * readings with the greatest event time.
+ * Duplicates first: of the readings sharing an event time, only the first to
+ * arrive counts; the others are dropped whatever their values (ingest is
+ * at-least-once, so (containerId, eventTime) identifies a reading). After
+ * that every event time is distinct, so the door timeline and "the reading
+ * with the greatest event time" need no tie rule.
  */
-export function referenceAggregate(containerId: string, windowStart: number, windowMs: number, readings: readonly EnrichedReading[]): WindowAggregate {
+export function referenceAggregate(containerId: string, windowStart: number, windowMs: number, arrivals: readonly EnrichedReading[]): WindowAggregate {
+  const firstAtTime = new Map<number, EnrichedReading>();
+  for (const r of arrivals) if (!firstAtTime.has(r.eventTime.getTime())) firstAtTime.set(r.eventTime.getTime(), r);
+  const readings = [...firstAtTime.values()];
   const n = readings.length;
   const stats = (values: number[]): Stats => {
     const mean = values.reduce((s, v) => s + v, 0) / n;
@@ -35,14 +39,13 @@ export function referenceAggregate(containerId: string, windowStart: number, win
     const denominator = n * sxx - sx * sx;
     return denominator === 0 ? 0 : ((n * sxy - sx * sy) / denominator) * 60_000;
   };
-  const times = [...new Set(xs)].sort((a, b) => a - b);
+  const byTime = [...readings].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime());
   let doorMs = 0;
-  for (let i = 0; i + 1 < times.length; i++) {
-    const open = readings.some((r, j) => xs[j] === times[i] && r.doorOpen);
-    if (open) doorMs += (times[i + 1] as number) - (times[i] as number);
+  for (let i = 0; i + 1 < byTime.length; i++) {
+    const r = byTime[i] as EnrichedReading;
+    if (r.doorOpen) doorMs += (byTime[i + 1] as EnrichedReading).eventTime.getTime() - r.eventTime.getTime();
   }
-  const maxX = Math.max(...xs);
-  const latest = readings.filter((_, j) => xs[j] === maxX).at(-1) as EnrichedReading;
+  const latest = byTime.at(-1) as EnrichedReading;
   return {
     containerId,
     windowStart: new Date(windowStart),

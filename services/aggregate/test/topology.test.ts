@@ -92,22 +92,30 @@ describe('aggregate topology: one window, every statistic', () => {
     ]);
   });
 
-  it('readings sharing one event time: slope 0 (zero denominator), stddev of the values, no door time', async () => {
+  it('duplicates count once, the first processed wins: the same reading posted twice, and another reading at an event time already seen', async () => {
     const t = start();
-    for (const temperatureC of [1, 2, 6]) await t.send(reading('C1', 10_000, { temperatureC, doorOpen: true }));
+    const first = reading('C1', 10_000, { temperatureC: 1, doorOpen: true });
+    await t.send(first);
+    await t.send(first); // a retried post: the same reading again
+    await t.send(reading('C1', 10_000, { temperatureC: 6, doorOpen: false, gForce: 5 })); // other values, same event time
+    await t.send(reading('C1', 25_000, { temperatureC: 3, doorOpen: false }));
+    await t.send(reading('C1', 25_000, { temperatureC: 100, doorOpen: true, cargoClass: 'CHILLED', setpointC: 2 })); // at the greatest event time
+    expect(t.driver.getWindowStore<string, WindowState>(WINDOWS_STORE).fetch('C1', { start: T0, end: T0 + MINUTE })?.n).toBe(2);
     await t.send(reading('C1', 2 * MINUTE));
     const a = t.output.readValue();
-    expect(a.readingCount).toBe(3);
-    expect(a.temperatureC.mean).toBeCloseTo(3, 12);
-    expect(a.temperatureC.stddev).toBeCloseTo(Math.sqrt(14 / 3), 12); // deviations −2, −1, 3
-    expect(a.temperatureSlopeCPerMin).toBe(0);
-    expect(a.coolingPowerSlopeKwPerMin).toBe(0);
-    expect(a.doorOpenSeconds).toBe(0);
+    expect(a.readingCount).toBe(2);
+    expect(a.temperatureC).toEqual({ mean: 2, min: 1, max: 3, stddev: 1 });
+    expect(a.temperatureSlopeCPerMin).toBeCloseTo(8, 12); // +2 °C in 15 s
+    expect(a.maxGForce).toBe(1);
+    expect(a.doorOpenSeconds).toBe(15); // the first reading at 10 s has the door open, until 25 s
+    expect([a.cargoClass, a.setpointC]).toEqual(['FROZEN', -18]);
+    expect(t.late.isEmpty()).toBe(true); // an ignored duplicate is not late: its window was open
+    expect(t.dlq.isEmpty()).toBe(true);
   });
 
-  it('ties in event time are 0-length gaps: a time where any reading has the door open counts until the next time, in any arrival order', async () => {
+  it('which of two readings at one event time counts depends only on which arrived first', async () => {
     const t = start();
-    // At 10 s one reading says open and one says shut; next reading at 25 s; then open at 40 s (last, adds nothing).
+    // At 10 s: A gets "shut" then "open", B "open" then "shut". Then shut at 25 s and open at 40 s (the last adds nothing).
     await t.send(reading('A', 10_000, { doorOpen: false }));
     await t.send(reading('A', 10_000, { doorOpen: true }));
     await t.send(reading('B', 10_000, { doorOpen: true }));
@@ -118,8 +126,8 @@ describe('aggregate topology: one window, every statistic', () => {
     }
     await t.send(reading('A', 2 * MINUTE));
     const byKey = Object.fromEntries(t.output.readKeyValuesToList());
-    expect(byKey.A?.doorOpenSeconds).toBe(15);
-    expect(byKey.B?.doorOpenSeconds).toBe(15);
+    expect([byKey.A?.readingCount, byKey.A?.doorOpenSeconds]).toEqual([3, 0]);
+    expect([byKey.B?.readingCount, byKey.B?.doorOpenSeconds]).toEqual([3, 15]);
   });
 
   it('unmatched readings aggregate with null cargo class and setpoint (from the latest reading)', async () => {
@@ -176,6 +184,20 @@ describe('aggregate topology: event time, grace and late readings', () => {
     expect(header(headers, LATE_HEADERS.watermark)).toBe(String(T0 + 90_000));
     expect(lateReports).toEqual([['coldchain.readings.enriched', WINDOWS_STORE, false]]);
     expect(t.dlq.isEmpty()).toBe(true);
+  });
+
+  it('a duplicate arriving after its window closed is late like any reading: to the late topic, counted nowhere (the closed window is gone, so nothing is left to compare it with)', async () => {
+    const t = start();
+    const r = reading('C1', 10_000, { temperatureC: 1 });
+    await t.send(r);
+    await t.send(reading('C1', 90_000, { temperatureC: 2 })); // closes W0
+    await t.send(r); // the retried post, after the close
+    await t.send(reading('C1', 3 * MINUTE)); // closes W1
+    expect(t.output.readValuesToList().map((a) => [a.windowStart.getTime() - T0, a.readingCount])).toEqual([
+      [0, 1],
+      [MINUTE, 1],
+    ]);
+    expect(t.late.readValuesToList()).toEqual([r]);
   });
 
   it('a reading 3 minutes late is late however the grace is set below that', async () => {
