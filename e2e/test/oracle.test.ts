@@ -49,10 +49,9 @@ describe('statistics, by hand', () => {
     expect(doorOpenSecondsOf([{ time: 0, doorOpen: true }])).toBe(0);
   });
 
-  it('door-open seconds: readings at one instant count as open when any is, whatever their order', () => {
-    expect(doorOpenSecondsOf([{ time: 0, doorOpen: true }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: false }])).toBe(2.5);
-    expect(doorOpenSecondsOf([{ time: 0, doorOpen: false }, { time: 0, doorOpen: true }, { time: 2500, doorOpen: false }])).toBe(2.5);
-    expect(doorOpenSecondsOf([{ time: 0, doorOpen: false }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: true }])).toBe(0);
+  it('door-open seconds: refuses two readings at one instant or unsorted times (duplicates are dropped before)', () => {
+    expect(() => doorOpenSecondsOf([{ time: 0, doorOpen: true }, { time: 0, doorOpen: false }, { time: 2500, doorOpen: false }])).toThrow(RangeError);
+    expect(() => doorOpenSecondsOf([{ time: 2500, doorOpen: true }, { time: 0, doorOpen: false }])).toThrow(RangeError);
   });
 });
 
@@ -86,6 +85,27 @@ describe('expectedWindows, by hand', () => {
     expect(window?.humidityPct.stddev).toBeCloseTo(Math.sqrt(50), 14); // deviations −10, 0, 0, 10
     expect(window?.temperatureSlopeCPerMin).toBeCloseTo(6, 12); // +1 °C per 10 s
     expect(window?.coolingPowerSlopeKwPerMin).toBeCloseTo(-6, 12);
+  });
+
+  it('duplicates (same container and eventTime) count once, the first posted, whatever their values; a late one is listed late', () => {
+    const first = reading('AAAU0000000', 10 * S, { temperatureC: 1, doorOpen: true, gForce: 1 });
+    const items = [
+      post(first),
+      post(reading('AAAU0000000', 40 * S, { temperatureC: 3 })),
+      post({ ...first }), // the same reading posted again
+      post(reading('AAAU0000000', 10 * S, { temperatureC: 50, doorOpen: false, gForce: 7 })), // other values, same instant
+      post(reading('BBBU0000000', 10 * S, { temperatureC: 9 })), // another container at the same instant: not a duplicate
+      post(reading('AAAU0000000', 200 * S)), // closes [0, 60 s) of AAAU
+      post({ ...first }), // a duplicate after its window closed: late, like any reading
+    ];
+    const { aggregates, late, unmatchedReadings } = expectedWindows(fleetOf(items, [reference('BBBU0000000', 3)]));
+    const byContainer = aggregates.filter((a) => a.windowStart.getTime() === W).map((a) => [a.containerId, a.readingCount, a.temperatureC.mean, a.maxGForce, a.doorOpenSeconds]);
+    expect(byContainer).toEqual([
+      ['AAAU0000000', 2, 2, 1, 30], // 10 s (open) and 40 s: the first reading's door counts until 40 s
+      ['BBBU0000000', 1, 9, 1, 0],
+    ]);
+    expect(late).toEqual([first]);
+    expect(unmatchedReadings).toBe(6); // enrich passes duplicates on: every AAAU reading is unmatched
   });
 
   it('splits readings into epoch-aligned minutes; an open door at the end of a minute adds nothing to it', () => {

@@ -80,20 +80,17 @@ function exactSums(times: readonly number[], windowStart: number): { sumD: numbe
 /**
  * Seconds the door was open: over readings sorted by eventTime, each reading
  * with the door open adds the time to the next reading; the last adds
- * nothing. Readings at one instant are 0 apart, so only the last of them
- * could add the gap to the next instant: which one that is must not depend
- * on arrival order, so an instant counts as open when any of its readings
- * is. Sums integer milliseconds, divides once.
+ * nothing. The times must be strictly increasing (a window holds one reading
+ * per instant once duplicates are dropped): a RangeError says otherwise.
+ * Sums integer milliseconds, divides once.
  */
 export function doorOpenSecondsOf(sorted: readonly { readonly time: number; readonly doorOpen: boolean }[]): number {
   let ms = 0;
-  let i = 0;
-  while (i < sorted.length) {
-    const time = (sorted[i] as { time: number }).time;
-    let open = false;
-    for (; i < sorted.length && (sorted[i] as { time: number }).time === time; i++) open ||= (sorted[i] as { doorOpen: boolean }).doorOpen;
-    const next = sorted[i];
-    if (open && next !== undefined) ms += next.time - time;
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const { time, doorOpen } = sorted[i] as { time: number; doorOpen: boolean };
+    const next = (sorted[i + 1] as { time: number }).time;
+    if (!(next > time)) throw new RangeError(`doorOpenSecondsOf: times not strictly increasing (${time} then ${next})`);
+    if (doorOpen) ms += next - time;
   }
   return ms / 1000;
 }

@@ -19,11 +19,15 @@ export interface ExpectedWindowsOptions {
 export interface ExpectedWindows {
   /** One aggregate per (containerId, window) with an on-time reading, sorted by windowStart then containerId. */
   readonly aggregates: WindowAggregate[];
-  /** Readings the aggregate must send to its late topic, in posting order (with the default grace: exactly those flagged `late`). */
+  /**
+   * Readings the aggregate must send to its late topic, in posting order (with
+   * the default grace: exactly those flagged `late`). A duplicate is listed
+   * when it is late: the aggregate can only recognise one in an open window.
+   */
   readonly late: SensorReading[];
   /** Bodies ingest must refuse (400). */
   readonly malformed: number;
-  /** Readings (late ones included, flush readings excluded) whose container has no reference record: enrich leaves them unmatched. */
+  /** Readings (late ones and duplicates included, flush readings excluded) whose container has no reference record: enrich leaves them unmatched. */
   readonly unmatchedReadings: number;
 }
 
@@ -37,20 +41,26 @@ export interface ExpectedWindows {
  * posted before it. A reading is late when the former has reached its
  * window's end + grace, on time when the latter has not; anything between
  * would depend on the partitioning, and throws.
+ *
+ * Duplicates: of the on-time readings of one container with the same
+ * eventTime (ms), only the first posted counts; the others are ignored
+ * whatever their values, as the aggregate does (ingest is at-least-once). A
+ * duplicate is late or not like any reading; as its eventTime was already
+ * posted, it never moves a watermark.
  */
 export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'references'>, options: ExpectedWindowsOptions = {}): ExpectedWindows {
   const graceMs = options.graceMs ?? 30_000;
   const references = new Map<string, ContainerReference>(fleet.references.map((r) => [r.containerId, r]));
-  /** Per container: its largest on-time eventTime so far, and its windows that have not closed yet. */
-  const containers = new Map<string, { max: number; open: Map<number, SensorReading[]> }>();
+  /** Per container: its largest on-time eventTime so far, and its windows that have not closed yet (readings by eventTime, the first posted). */
+  const containers = new Map<string, { max: number; open: Map<number, Map<number, SensorReading>> }>();
   const aggregates: WindowAggregate[] = [];
   const late: SensorReading[] = [];
   let anyMax = -Infinity;
   let malformed = 0;
   let unmatchedReadings = 0;
 
-  const close = (containerId: string, windowStart: number, readings: SensorReading[]) => {
-    aggregates.push(aggregateOf(containerId, windowStart, readings, references.get(containerId)));
+  const close = (containerId: string, windowStart: number, readings: Map<number, SensorReading>) => {
+    aggregates.push(aggregateOf(containerId, windowStart, [...readings.values()], references.get(containerId)));
   };
 
   for (const item of fleet.posts()) {
@@ -78,8 +88,9 @@ export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'reference
     }
     anyMax = Math.max(anyMax, time);
     let readings = container.open.get(windowStart);
-    if (readings === undefined) container.open.set(windowStart, (readings = []));
-    readings.push(reading);
+    if (readings === undefined) container.open.set(windowStart, (readings = new Map<number, SensorReading>()));
+    if (readings.has(time)) continue; // a duplicate: the first posted counts
+    readings.set(time, reading);
     if (time > container.max) {
       container.max = time;
       // Windows this container has now closed can take no more readings (any would be late): finish them, keeping memory small.
@@ -99,8 +110,8 @@ export function expectedWindows(fleet: Pick<SimulatedFleet, 'posts' | 'reference
 
 /**
  * One window's aggregate from its readings, in any order: the result does
- * not depend on it (readings at one instant count as door-open when any of
- * them is; the simulator never produces such ties).
+ * not depend on it. Their eventTimes must be distinct (`expectedWindows`
+ * drops duplicates first); a RangeError says otherwise.
  */
 export function aggregateOf(containerId: string, windowStart: number, readings: readonly SensorReading[], reference: ContainerReference | undefined): WindowAggregate {
   if (readings.length === 0) throw new RangeError('aggregateOf: no readings');
