@@ -21,3 +21,4 @@ export class InferenceError extends TributaryError {
     super('INFERENCE', message, cause === undefined ? {} : { cause });
   }
 }
+

@@ -1,1 +1,24 @@
-export {};
+export { buildTopology, DEFAULT_SCORE_TOPICS, SCORE_NODES, type ScoreTopics, type ScoreSerdes, type ScoreTopologyOptions } from './topology.js';
+export { ScoreProcessor, SCORES_CHILD, ALERTS_CHILD, type ScoreObserver } from './topology/score-processor.js';
+export { loadConfig, scoreEnv, DEFAULT_MODEL_PATH, type ScoreConfig } from './config.js';
+export { avroScoreSerdes, type AvroScoreSerdes } from './serdes.js';
+export { scoreMetrics } from './metrics.js';
+export { loadScoringModel, type ScoringModel, type ScoringModelOptions } from './scoring-model.js';
+export { FeatureExtractor, parseFeatures, formatFeatures, checkFeaturePaths, type FeatureSpec } from './features/feature-spec.js';
+export { featuresForModel, type ModelFeatureOptions } from './features/model-features.js';
+export { numericPaths } from './features/numeric-paths.js';
+export { OnnxScorer, metadataPathFor, type BatchScorer, type BatchScores } from './model/onnx-scorer.js';
+export { parseModelMetadata, defaultFeatureItems, type ModelMetadata } from './model/model-metadata.js';
+export {
+  writeLogisticRegressionOnnx,
+  OPSET_VERSION,
+  IR_VERSION,
+  DEFAULT_INPUT_NAME,
+  DEFAULT_OUTPUT_NAME,
+  DEFAULT_CONTRIBUTIONS_NAME,
+  type LogisticRegressionModel,
+} from './model/onnx-writer.js';
+export { inspectOnnx, type OnnxDescription, type OnnxValue } from './model/onnx-inspect.js';
+export { scoreBatch, type ScoringInput, type ScoredWindow } from './scoring/score-batch.js';
+export { alertFor, alertId, reasonsOf, uuidV5, formatValue, ALERT_ID_NAMESPACE, DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
+export { ModelError, MissingAggregateError, InferenceError } from './errors.js';

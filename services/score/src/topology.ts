@@ -1,8 +1,8 @@
 /**
  * What the score operator computes: window aggregates → a RiskScore per
  * window, and an Alert per window whose risk reaches the threshold. One
- * sub-topology, stateless; the model's calls happen in the processor's
- * flush, before each commit (see topology/batch-hook.ts).
+ * sub-topology, stateless; the model runs in the processor's flush, once
+ * per commit (see topology/score-processor.ts).
  */
 import { TopologyBuilder, string, type Serde, type Topology } from '@tributary/streams';
 import type { Alert, RiskScore, WindowAggregate } from '@tributary/schemas';

@@ -54,6 +54,6 @@ export function numericPaths(schema: AvroSchema): Set<string> {
     if (typeof t.type === 'string' && NUMERIC.has(t.type) && prefix !== '') paths.add(prefix);
   };
 
-  visit(schema as Json, '', undefined, 0);
+  visit(schema, '', undefined, 0);
   return paths;
 }

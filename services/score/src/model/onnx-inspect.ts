@@ -18,8 +18,12 @@ export interface OnnxDescription {
   readonly outputs: OnnxValue[];
 }
 
-const toNumber = (value: number | { toNumber(): number } | null | undefined): number | undefined =>
-  value === null || value === undefined ? undefined : typeof value === 'number' ? value : value.toNumber();
+/** protobufjs gives int64 fields as numbers or as Long objects. */
+const toNumber = (value: unknown): number | undefined => {
+  if (typeof value === 'number') return value;
+  const long = value as { toNumber?: unknown } | null | undefined;
+  return typeof long?.toNumber === 'function' ? (long as { toNumber(): number }).toNumber() : undefined;
+};
 
 function valueOf(info: onnxProto.onnx.IValueInfoProto): OnnxValue {
   const dims = (info.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : (toNumber(d.dimValue) ?? '?')));

@@ -2,16 +2,23 @@
  * The score processor: computes each window's features as it arrives,
  * scores everything buffered since the last commit as one tensor when the
  * runtime flushes it, and forwards a RiskScore per window (child
- * `scores`) and an Alert per risky window (child `alerts`).
+ * `scores-sink`) and an Alert per risky window (child `alerts-sink`).
+ *
+ * Why `flush()`: `process()` is synchronous, onnxruntime-node only runs
+ * models asynchronously, and one call per record would be ~1000× slower
+ * than one tensor per batch. The task awaits `Processor.flush()` before it
+ * gathers a commit's outputs, so the scores and alerts forwarded there go
+ * out in the same transaction as the offsets of the windows they score
+ * (exactly-once). `abort()` drops the buffer when the task drops its
+ * uncommitted work: the runtime rewinds and those windows come again.
  */
-import type { ProcessorContext, StreamRecord } from '@tributary/streams';
+import type { Processor, ProcessorContext, StreamRecord } from '@tributary/streams';
 import type { Alert, RiskScore, Severity, WindowAggregate } from '@tributary/schemas';
 import { MissingAggregateError } from '../errors.js';
 import type { FeatureExtractor } from '../features/feature-spec.js';
 import type { BatchScorer } from '../model/onnx-scorer.js';
 import type { AlertPolicy } from '../scoring/alerts.js';
 import { scoreBatch, type ScoringInput } from '../scoring/score-batch.js';
-import type { BatchingProcessor } from './batch-hook.js';
 
 /** Names of the processor's children (the two sinks). */
 export const SCORES_CHILD = 'scores-sink';
@@ -33,7 +40,7 @@ interface Pending extends ScoringInput {
   readonly timestamp: number;
 }
 
-export class ScoreProcessor implements BatchingProcessor<string, WindowAggregate | null, string, RiskScore | Alert> {
+export class ScoreProcessor implements Processor<string, WindowAggregate | null, string, RiskScore | Alert> {
   readonly #scorer: BatchScorer;
   readonly #extractor: FeatureExtractor;
   readonly #policy: AlertPolicy;
@@ -66,6 +73,7 @@ export class ScoreProcessor implements BatchingProcessor<string, WindowAggregate
     return this.#pending.length;
   }
 
+  /** Scores the buffered windows with one model call; awaited by the task before the commit that covers them. */
   async flush(): Promise<void> {
     const context = this.#context;
     if (this.#pending.length === 0 || context === undefined) return;
@@ -85,6 +93,7 @@ export class ScoreProcessor implements BatchingProcessor<string, WindowAggregate
     });
   }
 
+  /** The task dropped its uncommitted work: forget the buffered windows (they will be processed again). */
   abort(): void {
     this.#pending = [];
   }

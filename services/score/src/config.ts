@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { parseFeatures } from './features/feature-spec.js';
+
+/** The model committed with the repository (`models/coldchain-risk/model.onnx`), found from this file in src/ or dist/. */
+export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../../models/coldchain-risk/model.onnx', import.meta.url));
+
+/** Environment variables of the score service (see the README's config table). */
+export const scoreEnv = {
+  ...kafkaEnv,
+  ...registryEnv,
+  ...httpEnv,
+  /** Consumer group, transactional-id prefix and prefix of `<id>.dlq`. */
+  APPLICATION_ID: env.string({ default: 'coldchain-score', pattern: /^[a-zA-Z0-9._-]+$/, expected: "letters, digits, '.', '_' or '-'" }),
+  INPUT_TOPIC: env.string({ default: 'coldchain.aggregates.1m' }),
+  SCORES_TOPIC: env.string({ default: 'coldchain.scores' }),
+  ALERTS_TOPIC: env.string({ default: 'coldchain.alerts' }),
+  /** The ONNX model file. */
+  MODEL_PATH: env.string({ default: DEFAULT_MODEL_PATH }),
+  /** The model's sidecar; default `model.json` next to MODEL_PATH. */
+  MODEL_METADATA_PATH: env.string({ optional: true }),
+  /** `name=expr,…` (expr: a dotted path or `path-path`); default: the model's own featureExpressions from model.json. */
+  FEATURES: env.list({ optional: true }),
+  /** Value of a feature whose input is null, missing or not finite. */
+  FEATURE_NULL_VALUE: env.number({ default: 0 }),
+  ALERT_THRESHOLD: env.number({ default: 0.8, min: 0, max: 1 }),
+  CRITICAL_THRESHOLD: env.number({ default: 0.9, min: 0, max: 1 }),
+  ALERT_MAX_REASONS: env.int({ default: 3, min: 0 }),
+  /** Register the output schemas on first use; set false in production (schemas registered by the schema gate). */
+  SCHEMA_AUTO_REGISTER: env.boolean({ default: true }),
+  PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
+  /** Also the longest a window waits for its score: the model runs once per commit, on everything processed since the last. */
+  COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
+};
+
+export type ScoreConfig = ConfigOf<typeof scoreEnv>;
+
+/**
+ * Reads and validates the configuration; a bad value throws a ConfigError
+ * naming the variable. FEATURES is checked for syntax here; against the
+ * model and the input schema when the model is loaded.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig {
+  const config = readConfig(scoreEnv, source);
+  if (config.FEATURES !== undefined) parseFeatures(config.FEATURES);
+  return config;
+}

@@ -1,0 +1,83 @@
+/**
+ * The score service: configuration from the environment → the model
+ * (ONNX, checked against its model.json and FEATURES) → the score topology
+ * over Avro serdes → a StreamsApp run by the service shell
+ * (`/healthz`, `/readyz`, `/metrics`).
+ *
+ *   node --import tsx --conditions=source services/score/src/main.ts
+ */
+import { StreamsApp } from '@tributary/streams';
+import { kafkaConfig, registryClient, runService, streamsOperator, type Operator } from '@tributary/service';
+import { loadConfig } from './config.js';
+import { formatFeatures } from './features/feature-spec.js';
+import { scoreMetrics } from './metrics.js';
+import { loadScoringModel } from './scoring-model.js';
+import { avroScoreSerdes } from './serdes.js';
+import { buildTopology } from './topology.js';
+
+const config = loadConfig();
+
+/** The operator, with the model released once it has stopped. */
+function releasingModel(operator: Operator, release: () => Promise<void>): Operator {
+  return {
+    get ready() {
+      return operator.ready;
+    },
+    get healthy() {
+      return operator.healthy ?? true;
+    },
+    start: () => operator.start(),
+    stop: async () => {
+      try {
+        await operator.stop();
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+await runService({
+  name: 'score',
+  http: config,
+  build: async (ctx) => {
+    const { scorer, features } = await loadScoringModel({
+      modelPath: config.MODEL_PATH,
+      metadataPath: config.MODEL_METADATA_PATH,
+      features: config.FEATURES,
+      nullValue: config.FEATURE_NULL_VALUE,
+    });
+    const model = scorer.metadata;
+    ctx.log.info(
+      { model: model.name, version: model.version, horizonMinutes: model.horizonMinutes, features: formatFeatures(features.specs), nullValue: features.nullValue },
+      'model loaded',
+    );
+    if (model.threshold !== undefined && model.threshold !== config.ALERT_THRESHOLD) {
+      ctx.log.info({ alertThreshold: config.ALERT_THRESHOLD, modelSuggests: model.threshold }, 'ALERT_THRESHOLD differs from the threshold the model card suggests');
+    }
+    const serdes = avroScoreSerdes(registryClient(config), { autoRegister: config.SCHEMA_AUTO_REGISTER });
+    // Registers (or, with SCHEMA_AUTO_REGISTER=false, looks up) the output schemas now: a missing one fails the start, not the first commit.
+    await serdes.score.prepare(config.SCORES_TOPIC);
+    await serdes.alert.prepare(config.ALERTS_TOPIC);
+    const topology = buildTopology({
+      serdes,
+      topics: { input: config.INPUT_TOPIC, scores: config.SCORES_TOPIC, alerts: config.ALERTS_TOPIC },
+      scorer,
+      features,
+      policy: { threshold: config.ALERT_THRESHOLD, criticalThreshold: config.CRITICAL_THRESHOLD, maxReasons: config.ALERT_MAX_REASONS },
+      observer: scoreMetrics(ctx.registry, model),
+    });
+    ctx.log.info({ applicationId: config.APPLICATION_ID, topology: topology.describe(config.APPLICATION_ID) }, 'topology');
+    const kafka = kafkaConfig(config, ctx.clientId);
+    const app = new StreamsApp(topology, {
+      applicationId: config.APPLICATION_ID,
+      kafka,
+      processingGuarantee: config.PROCESSING_GUARANTEE,
+      commitIntervalMs: config.COMMIT_INTERVAL_MS,
+      errorPolicy: 'dlq',
+      instrumentation: ctx.instrumentation,
+      log: ctx.streamsLog,
+    });
+    return releasingModel(streamsOperator(app, { registry: ctx.registry, kafka }), () => scorer.release());
+  },
+});

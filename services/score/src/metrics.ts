@@ -1,0 +1,50 @@
+/** The score operator's own Prometheus metrics (the runtime's tributary_* metrics come from the service shell). */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ModelMetadata } from './model/model-metadata.js';
+import type { ScoreObserver } from './topology/score-processor.js';
+
+/**
+ * Registers the metrics and returns the observer that feeds them. Counts are
+ * taken when a batch is scored, before its transaction commits: an aborted
+ * transaction's windows count again when they are reprocessed.
+ */
+export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'name' | 'version'>): ScoreObserver {
+  const info = new Gauge({
+    name: 'tributary_score_model_info',
+    help: 'The model this instance scores with (value 1), by name and version.',
+    labelNames: ['model', 'version'],
+    registers: [registry],
+  });
+  info.set({ model: model.name, version: model.version }, 1);
+  const scores = new Counter({ name: 'tributary_score_scores_total', help: 'Windows scored.', registers: [registry] });
+  const alerts = new Counter({ name: 'tributary_score_alerts_total', help: 'Alerts raised, by severity.', labelNames: ['severity'], registers: [registry] });
+  const risk = new Histogram({
+    name: 'tributary_score_risk',
+    help: 'Distribution of the risk scores (a shift here without a change of model is drift in the input).',
+    buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+    registers: [registry],
+  });
+  const inference = new Histogram({
+    name: 'tributary_score_inference_seconds',
+    help: 'Time of one model call (one batch: everything a task processed since its last commit).',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [registry],
+  });
+  const batchRows = new Histogram({
+    name: 'tributary_score_batch_rows',
+    help: 'Rows per model call.',
+    buckets: [1, 10, 100, 1_000, 10_000],
+    registers: [registry],
+  });
+  return {
+    batchScored: (rows, seconds) => {
+      inference.observe(seconds);
+      batchRows.observe(rows);
+    },
+    scored: (score) => {
+      scores.inc();
+      risk.observe(score.risk);
+    },
+    alerted: (severity) => alerts.inc({ severity }),
+  };
+}
