@@ -22,7 +22,7 @@
  *   topic does not exist: producers never create topics here.
  */
 import type { Kafka, Producer } from 'kafkajs';
-import { errorMessage, isRetriable } from '@tributary/streams';
+import { errorMessage, isRetriable, kafkajs } from '@tributary/streams';
 import { BrokerUnavailable, IngestSetupError, ProduceFailed } from './errors.js';
 import type { EncodedRecord } from './record-encoder.js';
 
@@ -123,6 +123,8 @@ export class RecordProducer {
     await previous?.disconnect().catch(() => undefined);
     const { kafka, topic } = this.#options;
     const producer = kafka.producer({
+      // Kafka's own partitioner (murmur2 of the key), as the Java clients and the streams runtime use it.
+      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
