@@ -41,7 +41,8 @@ export interface WriteBatch {
 }
 
 export type WriteOutcome =
-  | { readonly applied: true; readonly rowsWritten: number; readonly deadLetters: number }
+  /** `deadLetters`: offsets of the records sent to the dead-letter topic. */
+  | { readonly applied: true; readonly rowsWritten: number; readonly deadLetters: readonly string[] }
   /** The fence refused the batch: `stored` is where the partition really stands (undefined: it has no row). */
   | { readonly applied: false; readonly stored: bigint | undefined };
 
@@ -84,7 +85,7 @@ export class BatchWriter {
       await this.#deadLetters.send(batch.topic, batch.partition, deadLetters);
       await this.#offsets.advance(client, batch.topic, batch.partition, batch.to);
       await client.query('COMMIT');
-      return { applied: true, rowsWritten, deadLetters: deadLetters.length };
+      return { applied: true, rowsWritten, deadLetters: deadLetters.map((d) => d.message.offset) };
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));

@@ -422,7 +422,7 @@ export class Sink {
     const key = tpKey(topic, partition);
     const position = this.#positions.get(key);
     // Not seeked yet, revoked meanwhile, or waiting for a retry: not ours to write now.
-    if (generation !== this.#generation || this.#stopping !== undefined || position === undefined || this.#waiting.has(key)) return;
+    if (generation !== this.#generation || this.#stopping !== undefined || position === undefined || this.#waiting.has(key) || payload.isStale()) return;
     const writer = this.#writers.get(topic);
     const consumer = this.#consumer as Consumer;
     if (writer === undefined) return;
@@ -463,10 +463,10 @@ export class Sink {
     instrumentation.transaction?.('committed', seconds);
     instrumentation.recordsConsumed?.(topic, partition, messages.length);
     instrumentation.rowsWritten?.(writer.decoder.layout.table, outcome.rowsWritten);
-    if (outcome.deadLetters > 0) {
-      instrumentation.deadLettered?.(topic, outcome.deadLetters);
-      this.#log('warn', `${outcome.deadLetters} record(s) of ${topic}-${partition} sent to ${(this.#deadLetters as DeadLetterProducer).topic}`, {
-        offsets: decoded.deadLetters.map((d) => d.message.offset),
+    if (outcome.deadLetters.length > 0) {
+      instrumentation.deadLettered?.(topic, outcome.deadLetters.length);
+      this.#log('warn', `${outcome.deadLetters.length} record(s) of ${topic}-${partition} sent to ${(this.#deadLetters as DeadLetterProducer).topic}`, {
+        offsets: outcome.deadLetters,
       });
     }
     if (decoded.nullValues > 0) instrumentation.nullValues?.(topic, decoded.nullValues);
