@@ -76,7 +76,7 @@ export function recordsRouteSchema(doc: RecordsRouteDoc): FastifySchema {
           },
         },
         [MEDIA_TYPES.ndjson[0] as string]: {
-          schema: { ...record, description: 'NDJSON: one record (a JSON object) per line; blank lines are skipped.' },
+          schema: { description: 'NDJSON: one record (a JSON object of this schema) per line; blank lines are skipped.', allOf: [record] },
         },
       },
     },
