@@ -10,6 +10,8 @@ export const PIPELINE_TOPICS = {
   aggregates: 'coldchain.aggregates.1m',
   scores: 'coldchain.scores',
   alerts: 'coldchain.alerts',
+  /** Records ingest refused (schema validation): created here because ingest creates no topics. */
+  ingestDlq: 'coldchain-ingest.dlq',
 } as const;
 
 /** Topic definitions: every topic keyed by container id, so each has the same partition count; the reference topic is compacted. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Operator } from '../operator.js';
@@ -13,7 +13,7 @@ const jsonSafe = (value: unknown): unknown =>
  * queries. Callers add their own routes before `listen`.
  */
 export function buildServer(options: { log: Logger; registry: Registry; operator: () => Operator | undefined; bodyLimit?: number }): FastifyInstance {
-  const app: FastifyInstance = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: options.log, disableRequestLogging: true, ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}) });
+  const app: FastifyInstance = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({ loggerInstance: options.log, logController: new LogController({ disableRequestLogging: true }), ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}) });
   const { registry } = options;
 
   app.get('/healthz', async (_req, reply) => {
