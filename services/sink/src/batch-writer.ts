@@ -62,6 +62,13 @@ export class BatchWriter {
   async write(statement: UpsertStatement, batch: WriteBatch): Promise<WriteOutcome> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no error listener of the pool's: a connection lost between two
+    // statements (the server restarting, an idle-in-transaction timeout) would otherwise be an
+    // unhandled 'error' event that ends the process. It surfaces as the next statement's error.
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const stored = await this.#offsets.lock(client, batch.topic, batch.partition);
@@ -92,7 +99,8 @@ export class BatchWriter {
       });
       throw error;
     } finally {
-      // A connection that could not even roll back is not returned to the pool.
+      client.off('error', onError);
+      // A broken connection is not returned to the pool.
       client.release(broken);
     }
   }

@@ -78,6 +78,11 @@ async function record(client: pg.PoolClient, schema: string, table: string, subj
  */
 export async function migrate(pool: pg.Pool, schema: string, tables: readonly TableSource[]): Promise<AppliedMigration[]> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error; // the next statement fails with it (see batch-writer.ts)
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${MIGRATIONS_TABLE}:${schema}`]);
@@ -120,7 +125,8 @@ export async function migrate(pool: pg.Pool, schema: string, tables: readonly Ta
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 
