@@ -83,7 +83,7 @@ await new RegistryClient({ url: registryUrl }).register(`${topic}-value`, JSON.s
 
 const service = new ServiceProcess({
   entry: 'services/ingest/src/main.ts',
-  env: { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl, INGEST_TOPIC: topic, HTTP_PORT: '0', LOG_LEVEL: 'info', LINGER_MS: args.linger, BATCH_MAX_RECORDS: args.batch },
+  env: { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl, INGEST_TOPIC: topic, DLQ_TOPIC: 'none', HTTP_PORT: '0', LOG_LEVEL: 'info', LINGER_MS: args.linger, BATCH_MAX_RECORDS: args.batch },
 });
 try {
   const url = await service.ready();

@@ -16,6 +16,14 @@ export const ingestEnv = {
   SCHEMA_VERSION: env.string({ default: 'latest', pattern: /^(latest|[1-9]\d*)$/, expected: '"latest" or a version number' }),
   /** Write with this .avsc file's schema instead of a registry version; it must be registered under the subject. */
   SCHEMA_FILE: env.string({ optional: true }),
+  /**
+   * Where records refused for their content go (INVALID_RECORDS,
+   * RECORD_TOO_LARGE, MALFORMED_BODY); it must exist. `none` writes no dead
+   * letters. The default follows the streams runtime's `<applicationId>.dlq`.
+   */
+  DLQ_TOPIC: env.string({ default: 'coldchain-ingest.dlq', pattern: /^[A-Za-z0-9._-]{1,249}$/, expected: 'a Kafka topic name, or none' }),
+  /** Largest dead-letter value (a refused record's JSON, or a malformed body); longer ones are cut. */
+  DLQ_MAX_VALUE_BYTES: env.int({ default: 65_536, min: 1_024, max: 900_000 }),
   /** Drop fields the schema does not have instead of refusing the record. */
   ALLOW_UNKNOWN_FIELDS: env.boolean({ default: false }),
   /** When set, POST /records needs `Authorization: Bearer <INGEST_TOKEN>`. */
@@ -46,10 +54,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): IngestConfi
       `MAX_RECORDS=${config.MAX_RECORDS} is larger than MAX_BUFFERED_RECORDS=${config.MAX_BUFFERED_RECORDS}: a request that large could never be accepted; expected MAX_RECORDS ≤ MAX_BUFFERED_RECORDS`,
     );
   }
+  if (config.DLQ_TOPIC === config.INGEST_TOPIC) {
+    throw new ConfigError(`DLQ_TOPIC=${JSON.stringify(config.DLQ_TOPIC)} is the topic ingest writes to: expected another topic, or none`);
+  }
   if (config.SCHEMA_FILE !== undefined && source['SCHEMA_VERSION'] !== undefined && source['SCHEMA_VERSION'].trim() !== '') {
     throw new ConfigError('SCHEMA_FILE and SCHEMA_VERSION are both set: expected one of them (the file names its own schema)');
   }
   return config;
+}
+
+/** DLQ_TOPIC, or undefined when it is `none` (no dead letters). */
+export function deadLetterTopic(config: IngestConfig): string | undefined {
+  return config.DLQ_TOPIC === 'none' ? undefined : config.DLQ_TOPIC;
 }
 
 /** SCHEMA_VERSION as the registry client takes it. */

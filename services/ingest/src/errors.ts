@@ -41,18 +41,42 @@ export interface RecordErrors {
   readonly errors: readonly JsonFieldError[];
 }
 
+/**
+ * One record of a request refused for its content, with why: what the
+ * dead-letter topic gets (one dead letter per refused record).
+ */
+export interface RefusedRecord {
+  /** 0-based index of the record in the request. */
+  readonly index: number;
+  /** 1-based line of the record, for NDJSON bodies. */
+  readonly line?: number;
+  readonly code: 'INVALID_RECORDS' | 'RECORD_TOO_LARGE';
+  /** Why this record was refused: its field errors, or its encoded size. */
+  readonly message: string;
+  /** The schema validation errors (empty for RECORD_TOO_LARGE). */
+  readonly errors: readonly JsonFieldError[];
+}
+
+/** A refusal that names the records it refused for their content (they are dead-lettered). */
+export interface RefusesRecords {
+  /** Every refused record of the request (not only the ones the answer lists). */
+  readonly refused: readonly RefusedRecord[];
+}
+
 /** At least one record does not fit the topic's schema: the whole request is refused, nothing is produced. */
-export class InvalidRecords extends IngestError {
+export class InvalidRecords extends IngestError implements RefusesRecords {
   readonly status = 400;
   /**
    * @param records the invalid records reported (the first ones, up to a cap)
    * @param invalid how many records of the request are invalid
    * @param total how many records the request holds
+   * @param refused every invalid record, for the dead-letter topic
    */
   constructor(
     readonly records: readonly RecordErrors[],
     readonly invalid: number,
     readonly total: number,
+    readonly refused: readonly RefusedRecord[] = [],
   ) {
     const first = records[0];
     super(
@@ -95,6 +119,16 @@ export class PayloadTooLarge extends IngestError {
   readonly status = 413;
   constructor(code: 'BODY_TOO_LARGE' | 'TOO_MANY_RECORDS' | 'RECORD_TOO_LARGE', message: string) {
     super(code, message);
+  }
+}
+
+/** Records whose encoding is over MAX_RECORD_BYTES: the whole request is refused (413), those records are dead-lettered. */
+export class RecordTooLarge extends PayloadTooLarge implements RefusesRecords {
+  constructor(
+    message: string,
+    readonly refused: readonly RefusedRecord[],
+  ) {
+    super('RECORD_TOO_LARGE', message);
   }
 }
 

@@ -1,8 +1,11 @@
-export { ingestEnv, loadConfig, schemaVersion, type IngestConfig } from './config.js';
+export { ingestEnv, loadConfig, schemaVersion, deadLetterTopic, type IngestConfig } from './config.js';
 export { Ingest, type IngestOptions } from './ingest.js';
 export { ingestRoutes, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RECORDS, type IngestRoutesOptions } from './routes.js';
 export { ProduceBatcher, recordBytes, type ProduceBatcherOptions } from './produce-batcher.js';
-export { RecordEncoder, type EncodedRecord, type RecordEncoderOptions } from './record-encoder.js';
+export { RecordEncoder, type EncodedRecord, type OutgoingRecord, type RecordEncoderOptions } from './record-encoder.js';
+export { DeadLetterWriter, type DeadLetterWriterOptions } from './dead-letter-writer.js';
+export { deadLettersOf, INGEST_DLQ_HEADERS, type DeadLetter, type DeadLetterOptions, type RefusedRequest } from './dead-letters.js';
+export { rawRecords } from './raw-records.js';
 export { RecordProducer, type RecordProducerOptions, type IngestLog } from './record-producer.js';
 export { loadTopicSchema, checkKeyField, type TopicSchema, type TopicSchemaOptions } from './topic-schema.js';
 export { recordJsonSchema, type JsonSchema } from './record-json-schema.js';
@@ -19,6 +22,7 @@ export {
   Unauthorized,
   Forbidden,
   PayloadTooLarge,
+  RecordTooLarge,
   UnsupportedMediaType,
   BufferFull,
   BrokerUnavailable,
@@ -26,4 +30,6 @@ export {
   ProduceFailed,
   IngestSetupError,
   type RecordErrors,
+  type RefusedRecord,
+  type RefusesRecords,
 } from './errors.js';

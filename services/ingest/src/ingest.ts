@@ -1,13 +1,16 @@
 /**
  * The running ingest operator: the topic's schema (its encoder), the
- * idempotent producer and the batcher in front of it, with their lifecycle.
- * The routes ask it to admit, encode and produce; the service shell asks it
- * whether it is ready and stops it. It is an `Operator` of the shell.
+ * idempotent producer and the batcher in front of it, and the dead-letter
+ * writer, with their lifecycle. The routes ask it to admit, encode, produce
+ * and dead-letter; the service shell asks it whether it is ready and stops
+ * it. It is an `Operator` of the shell.
  */
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { RegistryUnavailable, type RegistryClient } from '@tributary/avro';
 import { errorMessage } from '@tributary/streams';
+import { DeadLetterWriter } from './dead-letter-writer.js';
+import { deadLettersOf, type RefusedRequest } from './dead-letters.js';
 import { BrokerUnavailable, BufferFull, NotReady } from './errors.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
 import { ProduceBatcher } from './produce-batcher.js';
@@ -29,6 +32,14 @@ export interface IngestOptions {
   /** Write with this `.avsc` file's schema instead (it must be registered under the subject). */
   readonly schemaFile?: string;
   readonly allowUnknownFields?: boolean;
+  /**
+   * Where records refused for their content go (INVALID_RECORDS,
+   * RECORD_TOO_LARGE, MALFORMED_BODY), written before the refusal is
+   * answered; it must exist. None when absent.
+   */
+  readonly deadLetterTopic?: string;
+  /** Largest dead-letter value; longer bodies and records are cut (default 65 536 bytes). */
+  readonly maxDeadLetterBytes?: number;
   /** Largest encoded record (default 1 000 000 bytes, under the broker's default `message.max.bytes`). */
   readonly maxRecordBytes?: number;
   /** How long a batch waits for more records when no send is in flight (default 5 ms). */
@@ -55,6 +66,7 @@ export class Ingest {
   readonly #options: IngestOptions;
   readonly #producer: RecordProducer;
   readonly #batcher: ProduceBatcher;
+  readonly #deadLetters: DeadLetterWriter | undefined;
   #encoder: RecordEncoder | undefined;
   #schemaError: unknown;
   #schemaLoading: Promise<void> | undefined;
@@ -88,11 +100,31 @@ export class Ingest {
             },
           }),
     });
+    this.#deadLetters =
+      options.deadLetterTopic === undefined
+        ? undefined
+        : new DeadLetterWriter({
+            kafka: options.kafka,
+            topic: options.deadLetterTopic,
+            sendRetries: options.sendRetries ?? 5,
+            ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
+            maxBatchRecords: options.maxBatchRecords ?? 1_000,
+            maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
+            maxBufferedRecords: options.maxBufferedRecords ?? 50_000,
+            log: options.log,
+            metrics,
+            ...(options.retryBackoffMs === undefined ? {} : { reconnectBackoffMs: options.retryBackoffMs }),
+          });
   }
 
-  /** Schema loaded, producer connected, not stopping: `/readyz`. */
+  /** The dead-letter topic (undefined when refused records are not dead-lettered). */
+  get deadLetterTopic(): string | undefined {
+    return this.#deadLetters?.topic;
+  }
+
+  /** Schema loaded, producers (topic and dead-letter topic) connected, not stopping: `/readyz`. */
   get ready(): boolean {
-    return this.#encoder !== undefined && this.#producer.connected && !this.#stopping;
+    return this.#encoder !== undefined && this.#producer.connected && (this.#deadLetters?.connected ?? true) && !this.#stopping;
   }
 
   /** Why the ingest is not ready (undefined when it is). */
@@ -100,6 +132,10 @@ export class Ingest {
     if (this.#stopping) return 'ingest is shutting down';
     if (this.#encoder === undefined) return `the topic's schema is not loaded yet${this.#schemaError === undefined ? '' : `: ${errorMessage(this.#schemaError)}`}`;
     if (!this.#producer.connected) return `not connected to Kafka: ${this.#producer.notConnectedReason ?? 'connecting'}`;
+    const deadLetters = this.#deadLetters;
+    if (deadLetters !== undefined && !deadLetters.connected) {
+      return `cannot write to the dead-letter topic ${deadLetters.topic}: ${deadLetters.notConnectedReason ?? 'connecting'}`;
+    }
     return undefined;
   }
 
@@ -123,14 +159,14 @@ export class Ingest {
   }
 
   /**
-   * Loads the schema and connects the producer. Fails for what retrying
+   * Loads the schema and connects the producers. Fails for what retrying
    * cannot fix (no schema under the subject, a key field the schema lacks, a
-   * missing topic); an unreachable registry or broker is retried in the
-   * background while the ingest stays not ready.
+   * missing topic or dead-letter topic); an unreachable registry or broker
+   * is retried in the background while the ingest stays not ready.
    */
   async start(): Promise<void> {
-    const [schema, producer] = await Promise.allSettled([this.#loadSchema(), this.#producer.start()]);
-    const failure = [schema, producer].find((result) => result.status === 'rejected');
+    const results = await Promise.allSettled([this.#loadSchema(), this.#producer.start(), this.#deadLetters?.start()]);
+    const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) {
       await this.stop();
       throw failure.reason;
@@ -142,6 +178,7 @@ export class Ingest {
     this.#stopping = true;
     await this.#batcher.close();
     await this.#producer.stop();
+    await this.#deadLetters?.stop();
     await this.#schemaLoading;
   }
 
@@ -167,6 +204,28 @@ export class Ingest {
       return Promise.reject(new BrokerUnavailable(`not connected to Kafka, nothing was written: ${this.#producer.notConnectedReason ?? 'connecting'}; retry later`));
     }
     return this.#batcher.produce(records);
+  }
+
+  /**
+   * Writes the records `error` refused for their content to the dead-letter
+   * topic and resolves once they are acknowledged (or their failure was
+   * logged and counted: the request is refused all the same). Does nothing
+   * for other errors, or without a dead-letter topic. Never rejects.
+   */
+  async deadLetter(error: unknown, request: RefusedRequest): Promise<void> {
+    const writer = this.#deadLetters;
+    if (writer === undefined) return;
+    let letters;
+    try {
+      letters = deadLettersOf(error, request, { keyField: this.#options.keyField, targetTopic: this.topic, maxValueBytes: this.#options.maxDeadLetterBytes ?? 65_536 });
+    } catch (failure) {
+      // A bug here must not turn the 4xx into a 500: log it loudly instead.
+      const code = (error as { code?: unknown }).code;
+      this.metrics?.deadLetterFailures.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+      this.#options.log.error({ err: errorMessage(failure), requestId: request.requestId }, 'cannot build the dead letters of a refused request');
+      return;
+    }
+    await writer.write(letters, request.requestId);
   }
 
   /** First attempt now; if the registry is unreachable, keeps trying in the background. */

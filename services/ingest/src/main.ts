@@ -8,12 +8,13 @@
  */
 import { kafkajs } from '@tributary/streams';
 import { kafkaConfig, registryClient, runService } from '@tributary/service';
-import { loadConfig, schemaVersion } from './config.js';
+import { deadLetterTopic, loadConfig, schemaVersion } from './config.js';
 import { Ingest } from './ingest.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import { ingestRoutes } from './routes.js';
 
 const config = loadConfig();
+const dlqTopic = deadLetterTopic(config);
 const { Kafka, logLevel } = kafkajs();
 let ingest: Ingest | undefined;
 
@@ -29,6 +30,7 @@ await runService({
       ...(config.SCHEMA_SUBJECT === undefined ? {} : { subject: config.SCHEMA_SUBJECT }),
       ...(config.SCHEMA_FILE === undefined ? { schemaVersion: schemaVersion(config) } : { schemaFile: config.SCHEMA_FILE }),
       allowUnknownFields: config.ALLOW_UNKNOWN_FIELDS,
+      ...(dlqTopic === undefined ? {} : { deadLetterTopic: dlqTopic, maxDeadLetterBytes: config.DLQ_MAX_VALUE_BYTES }),
       maxRecordBytes: config.MAX_RECORD_BYTES,
       lingerMs: config.LINGER_MS,
       maxBatchRecords: config.BATCH_MAX_RECORDS,
@@ -40,7 +42,7 @@ await runService({
       metricsRegistry: ctx.registry,
     });
     ctx.log.info(
-      { topic: config.INGEST_TOPIC, keyField: config.KEY_FIELD, auth: config.INGEST_TOKEN !== undefined, maxRecords: config.MAX_RECORDS, maxBodyBytes: config.MAX_BODY_BYTES },
+      { topic: config.INGEST_TOPIC, deadLetterTopic: dlqTopic ?? 'none', keyField: config.KEY_FIELD, auth: config.INGEST_TOKEN !== undefined, maxRecords: config.MAX_RECORDS, maxBodyBytes: config.MAX_BODY_BYTES },
       'ingest',
     );
     return ingest;

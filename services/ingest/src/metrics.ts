@@ -14,6 +14,10 @@ export interface IngestMetrics {
   /** Records per producer send, and how long the broker took to acknowledge them. */
   readonly batchRecords: Histogram;
   readonly batchSeconds: Histogram;
+  /** Refused records written to the dead-letter topic, by refusal code. */
+  readonly deadLetters: Counter<'code'>;
+  /** Refused records that could not be written to the dead-letter topic (the request was refused all the same). */
+  readonly deadLetterFailures: Counter<'code'>;
 }
 
 /**
@@ -54,6 +58,18 @@ export function ingestMetrics(registry: Registry, buffered: () => number): Inges
       name: 'tributary_ingest_batch_seconds',
       help: 'Time Kafka took to acknowledge one producer send (acks=all), seconds.',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'tributary_ingest_dead_letters_total',
+      help: 'Records refused for their content (INVALID_RECORDS, RECORD_TOO_LARGE, MALFORMED_BODY) and written to the dead-letter topic, by code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    deadLetterFailures: new Counter({
+      name: 'tributary_ingest_dead_letter_failures_total',
+      help: 'Refused records that could not be written to the dead-letter topic (the request was refused all the same), by code.',
+      labelNames: ['code'],
       registers,
     }),
   };

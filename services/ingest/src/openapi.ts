@@ -45,6 +45,9 @@ function refusal(description: string, extra: Record<string, unknown> = {}, heade
 }
 
 const retryAfter = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying.' } };
+const requestId = {
+  'X-Request-Id': { type: 'string', description: "The request's id: the client's own `X-Request-Id` (printable ASCII, up to 128 characters), else a generated UUID. Dead letters carry it." },
+};
 
 export interface RecordsRouteDoc {
   readonly topic: string;
@@ -52,11 +55,16 @@ export interface RecordsRouteDoc {
   readonly maxRecords: number;
   readonly maxBodyBytes: number;
   readonly auth: boolean;
+  /** Where refused records are written (none when absent). */
+  readonly deadLetterTopic?: string | undefined;
 }
 
 /** The route schema of `POST /records`. */
 export function recordsRouteSchema(doc: RecordsRouteDoc): FastifySchema {
   const record = { $ref: `${RECORD_SCHEMA_ID}#` };
+  const dlq = doc.deadLetterTopic;
+  const deadLettered =
+    dlq === undefined ? '' : ` Before this answer, the refused records (or the malformed body) were written to the dead-letter topic \`${dlq}\`, with the request id.`;
   return {
     summary: `Write records to ${doc.topic}`,
     description: [
@@ -65,6 +73,9 @@ export function recordsRouteSchema(doc: RecordsRouteDoc): FastifySchema {
       'All or nothing for validation: if any record is invalid, none is written and the 400 lists the invalid records by index.',
       `At most ${doc.maxRecords} records and ${doc.maxBodyBytes} bytes per request.`,
       'A 503 or 500 means the records may be partly written: retrying can duplicate some of them.',
+      ...(dlq === undefined
+        ? []
+        : [`Records refused for their content (400 MALFORMED_BODY and INVALID_RECORDS, 413 RECORD_TOO_LARGE) are written to the dead-letter topic \`${dlq}\` before the answer, one per refused record; the valid records of a refused request are written nowhere.`]),
     ].join(' '),
     ...(doc.auth ? { security: [{ bearer: [] }] } : {}),
     body: {
@@ -86,8 +97,9 @@ export function recordsRouteSchema(doc: RecordsRouteDoc): FastifySchema {
         type: 'object',
         properties: { accepted: { type: 'integer', description: 'Records written.' } },
         required: ['accepted'],
+        headers: requestId,
       },
-      400: refusal('MALFORMED_BODY (not JSON / NDJSON: `line`, `column`, `offset` say where), INVALID_RECORDS (`records` lists the invalid ones) or EMPTY_BODY. Nothing was written.', {
+      400: refusal(`MALFORMED_BODY (not JSON / NDJSON: \`line\`, \`column\`, \`offset\` say where), INVALID_RECORDS (\`records\` lists the invalid ones) or EMPTY_BODY. Nothing was written to the topic.${deadLettered}`, {
         line: { type: 'integer' },
         column: { type: 'integer' },
         offset: { type: 'integer' },
@@ -102,14 +114,18 @@ export function recordsRouteSchema(doc: RecordsRouteDoc): FastifySchema {
             required: ['index', 'errors'],
           },
         },
-      }),
+      }, requestId),
       ...(doc.auth
         ? {
             401: refusal('UNAUTHORIZED: no `Authorization: Bearer <token>` header.', {}, { 'WWW-Authenticate': { type: 'string' } }),
             403: refusal('FORBIDDEN: the bearer token is not the configured one.'),
           }
         : {}),
-      413: refusal(`BODY_TOO_LARGE (over ${doc.maxBodyBytes} bytes), TOO_MANY_RECORDS (over ${doc.maxRecords}) or RECORD_TOO_LARGE (one record's encoding is over the limit). Nothing was written.`),
+      413: refusal(
+        `BODY_TOO_LARGE (over ${doc.maxBodyBytes} bytes), TOO_MANY_RECORDS (over ${doc.maxRecords}) or RECORD_TOO_LARGE (one record's encoding is over the limit). Nothing was written to the topic.${dlq === undefined ? '' : ` For RECORD_TOO_LARGE (only), the refused records were written to the dead-letter topic \`${dlq}\` first.`}`,
+        {},
+        requestId,
+      ),
       415: refusal('UNSUPPORTED_MEDIA_TYPE: send application/json or application/x-ndjson.'),
       429: refusal('BUFFER_FULL: too many records are waiting for Kafka; nothing was written. Retry after Retry-After seconds.', {}, retryAfter),
       500: refusal('PRODUCE_FAILED: Kafka refused the records for a reason retrying will not fix; some may have been written.'),

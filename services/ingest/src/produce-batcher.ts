@@ -24,11 +24,11 @@
  * `maxBufferedRecords`, so memory stays bounded while Kafka is slow.
  */
 import { BufferFull, NotReady } from './errors.js';
-import type { EncodedRecord } from './record-encoder.js';
+import type { OutgoingRecord } from './record-encoder.js';
 
 export interface ProduceBatcherOptions {
   /** Sends one batch; resolves once the broker acknowledged all of it (acks=all). */
-  readonly send: (records: readonly EncodedRecord[]) => Promise<void>;
+  readonly send: (records: readonly OutgoingRecord[]) => Promise<void>;
   readonly lingerMs: number;
   readonly maxBatchRecords: number;
   readonly maxBatchBytes: number;
@@ -40,7 +40,7 @@ export interface ProduceBatcherOptions {
 }
 
 interface Pending {
-  readonly records: readonly EncodedRecord[];
+  readonly records: readonly OutgoingRecord[];
   /** Index of the first record not yet taken into a batch. */
   next: number;
   acked: number;
@@ -49,9 +49,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Estimated size of a record in a produce request (key, value, per-record overhead). */
-export function recordBytes(record: EncodedRecord): number {
-  return 24 + record.key.length + record.value.length;
+/** Estimated size of a record in a produce request (key, value, headers, per-record overhead). */
+export function recordBytes(record: OutgoingRecord): number {
+  let bytes = 24 + (record.key?.length ?? 0) + record.value.length;
+  if (record.headers !== undefined) for (const [name, value] of Object.entries(record.headers)) bytes += 8 + name.length + value.length;
+  return bytes;
 }
 
 export class ProduceBatcher {
@@ -88,7 +90,7 @@ export class ProduceBatcher {
    * Rejects at once with `BufferFull` (nothing queued) when they do not fit,
    * with `NotReady` after `close()`, and later with the send's error.
    */
-  produce(records: readonly EncodedRecord[]): Promise<void> {
+  produce(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new NotReady('ingest is shutting down and takes no more records'));
     if (records.length === 0) return Promise.resolve();
     if (!this.hasRoom(records.length)) {
@@ -162,8 +164,8 @@ export class ProduceBatcher {
   }
 
   /** The next batch from the head of the queue; drops settled (failed) requests' remaining records. */
-  #takeBatch(): { records: EncodedRecord[]; bytes: number; parts: Map<Pending, number> } {
-    const records: EncodedRecord[] = [];
+  #takeBatch(): { records: OutgoingRecord[]; bytes: number; parts: Map<Pending, number> } {
+    const records: OutgoingRecord[] = [];
     const parts = new Map<Pending, number>();
     let bytes = 0;
     const { maxBatchRecords, maxBatchBytes } = this.#options;
@@ -175,7 +177,7 @@ export class ProduceBatcher {
       }
       let taken = 0;
       while (pending.next < pending.records.length && records.length < maxBatchRecords) {
-        const record = pending.records[pending.next] as EncodedRecord;
+        const record = pending.records[pending.next] as OutgoingRecord;
         const size = recordBytes(record);
         if (records.length > 0 && bytes + size > maxBatchBytes) break;
         records.push(record);
@@ -196,7 +198,7 @@ export class ProduceBatcher {
   /** Removes a failed request from the head of the queue with the records it will no longer send. */
   #dequeue(pending: Pending): void {
     this.#queue.shift();
-    for (let i = pending.next; i < pending.records.length; i++) this.#queuedBytes -= recordBytes(pending.records[i] as EncodedRecord);
+    for (let i = pending.next; i < pending.records.length; i++) this.#queuedBytes -= recordBytes(pending.records[i] as OutgoingRecord);
     this.#queuedRecords -= pending.records.length - pending.next;
   }
 

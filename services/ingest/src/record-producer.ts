@@ -20,11 +20,13 @@
  *   `BrokerUnavailable` saying why, instead of waiting.
  * - `start()` fails with `IngestSetupError` when the broker answers but the
  *   topic does not exist: producers never create topics here.
+ *
+ * Ingest runs two: one for the topic, one for the dead-letter topic.
  */
 import type { Kafka, Producer } from 'kafkajs';
 import { errorMessage, isRetriable, kafkajs } from '@tributary/streams';
 import { BrokerUnavailable, IngestSetupError, ProduceFailed } from './errors.js';
-import type { EncodedRecord } from './record-encoder.js';
+import type { OutgoingRecord } from './record-encoder.js';
 
 /** The part of a pino logger used here. */
 export interface IngestLog {
@@ -37,6 +39,8 @@ export interface IngestLog {
 export interface RecordProducerOptions {
   readonly kafka: Kafka;
   readonly topic: string;
+  /** How the topic is configured, for the message when it is missing (default `set INGEST_TOPIC`). */
+  readonly topicSetting?: string;
   /** kafkajs retries of one send before it fails (its backoff starts at 300 ms and doubles). */
   readonly sendRetries: number;
   /** How long the broker may take to acknowledge a produce request (acks=all), ms. */
@@ -92,13 +96,13 @@ export class RecordProducer {
   }
 
   /** Sends one batch and resolves once the broker acknowledged every record. */
-  async send(records: readonly EncodedRecord[]): Promise<void> {
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
     const producer = this.#producer;
     if (!this.#connected || producer === undefined) {
       throw new BrokerUnavailable(`not connected to Kafka, nothing was written: ${this.notConnectedReason ?? 'connecting'}; retry later`, this.#lastError);
     }
     try {
-      await producer.send({ topic: this.#options.topic, acks: -1, timeout: this.#options.ackTimeoutMs, messages: records as EncodedRecord[] });
+      await producer.send({ topic: this.#options.topic, acks: -1, timeout: this.#options.ackTimeoutMs, messages: records as OutgoingRecord[] });
     } catch (error) {
       this.#notConnected(error);
       const message = `Kafka did not acknowledge the records (${errorMessage(error)}); some of them may have been written: retry the request`;
@@ -137,7 +141,7 @@ export class RecordProducer {
       try {
         const topics = await admin.listTopics();
         if (!topics.includes(topic)) {
-          throw new TopicMissing(`topic "${topic}" does not exist on the Kafka cluster: create it (ingest never creates topics), or set INGEST_TOPIC`);
+          throw new TopicMissing(`topic "${topic}" does not exist on the Kafka cluster: create it (ingest never creates topics), or ${this.#options.topicSetting ?? 'set INGEST_TOPIC'}`);
         }
       } finally {
         await admin.disconnect();

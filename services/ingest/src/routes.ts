@@ -11,8 +11,14 @@
  * content type → ready and buffer not full → JSON/NDJSON parsing → record
  * count → validation and encoding of every record → produce, answered once
  * Kafka acknowledged all of them. The first refusal answers; its status and
- * body come from the `IngestError` raised (see errors.ts).
+ * body come from the `IngestError` raised (see errors.ts). Records refused
+ * for their content (a body that is not JSON, invalid or too large records)
+ * are written to the dead-letter topic before that answer goes out.
+ *
+ * Every answer carries `X-Request-Id`: the client's own when it sent a
+ * usable one, else a generated UUID. Dead letters carry it too.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { bearerAuth } from './bearer-auth.js';
@@ -20,7 +26,7 @@ import { IngestError, PayloadTooLarge, UnsupportedMediaType } from './errors.js'
 import type { Ingest } from './ingest.js';
 import { PLACEHOLDER_RECORD_SCHEMA, RECORD_SCHEMA_ID, recordsRouteSchema } from './openapi.js';
 import { recordJsonSchema } from './record-json-schema.js';
-import { bodyFormat, MEDIA_TYPES, parseBody } from './request-body.js';
+import { bodyFormat, MEDIA_TYPES, parseBody, type ParsedBody } from './request-body.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_RECORDS = 10_000;
@@ -37,6 +43,14 @@ export interface IngestRoutesOptions {
   readonly token?: string | undefined;
   /** Document title and version in /openapi.json. */
   readonly apiInfo?: { readonly title: string; readonly version: string };
+}
+
+/** A client's `X-Request-Id` is kept when it is short printable ASCII (it goes into logs and Kafka headers). */
+const USABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+function requestIdOf(request: FastifyRequest): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && USABLE_REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 /** Status, headers and body of any error raised while handling a request. */
@@ -91,7 +105,7 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
       '/records',
       {
         bodyLimit: maxBodyBytes,
-        schema: recordsRouteSchema({ topic: ingest.topic, keyField: options.keyField, maxRecords, maxBodyBytes, auth: checkToken !== undefined }),
+        schema: recordsRouteSchema({ topic: ingest.topic, keyField: options.keyField, maxRecords, maxBodyBytes, auth: checkToken !== undefined, deadLetterTopic: ingest.deadLetterTopic }),
         // The JSON schema documents the body; the topic's Avro schema validates it, in the handler.
         validatorCompiler: () => () => true,
         ...(checkToken === undefined ? {} : { onRequest: async (request: FastifyRequest) => checkToken(request.headers.authorization) }),
@@ -105,12 +119,30 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
             }),
       },
       async (request, reply) => {
+        const receivedAt = Date.now();
+        const requestId = requestIdOf(request);
+        reply.header('x-request-id', requestId);
         const format = bodyFormat(request.headers['content-type']);
-        if (format === undefined || typeof request.body !== 'string') throw new UnsupportedMediaType(request.headers['content-type']);
+        const body = request.body;
+        if (format === undefined || typeof body !== 'string') throw new UnsupportedMediaType(request.headers['content-type']);
         ingest.admit();
-        const { documents, lines } = parseBody(request.body, format, maxRecords);
+        let parsed: ParsedBody;
         try {
-          await ingest.produce(ingest.encoder().encode(documents, lines));
+          parsed = parseBody(body, format, maxRecords);
+        } catch (error) {
+          await ingest.deadLetter(error, { requestId, receivedAt, body, format });
+          throw error;
+        }
+        const { documents, lines } = parsed;
+        try {
+          let records;
+          try {
+            records = ingest.encoder().encode(documents, lines);
+          } catch (error) {
+            await ingest.deadLetter(error, { requestId, receivedAt, body, format, documents });
+            throw error;
+          }
+          await ingest.produce(records);
         } catch (error) {
           metrics?.records.inc({ outcome: 'rejected' }, documents.length);
           throw error;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@tributary/streams';
-import { loadConfig, schemaVersion } from '../src/config.js';
+import { deadLetterTopic, loadConfig, schemaVersion } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -19,7 +19,10 @@ describe('loadConfig', () => {
       BATCH_MAX_BYTES: 512 * 1024,
       SEND_RETRIES: 5,
       ACK_TIMEOUT_MS: 30_000,
+      DLQ_TOPIC: 'coldchain-ingest.dlq',
+      DLQ_MAX_VALUE_BYTES: 65_536,
     });
+    expect(deadLetterTopic(config)).toBe('coldchain-ingest.dlq');
     expect(config.INGEST_TOKEN).toBeUndefined();
     expect(config.SCHEMA_SUBJECT).toBeUndefined();
     expect(schemaVersion(config)).toBe('latest');
@@ -35,6 +38,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LINGER_MS: '-1' })).toThrow('LINGER_MS="-1" is invalid: expected an integer ≥ 0');
     expect(() => loadConfig({ SCHEMA_VERSION: 'newest' })).toThrow('SCHEMA_VERSION="newest" is invalid: expected "latest" or a version number');
     expect(() => loadConfig({ SEND_RETRIES: '0' })).toThrow('SEND_RETRIES="0" is invalid');
+  });
+
+  it('DLQ_TOPIC=none writes no dead letters; the topic itself is refused as its own dead-letter topic', () => {
+    expect(deadLetterTopic(loadConfig({ DLQ_TOPIC: 'none' }))).toBeUndefined();
+    expect(deadLetterTopic(loadConfig({ DLQ_TOPIC: 'readings.refused' }))).toBe('readings.refused');
+    expect(() => loadConfig({ DLQ_TOPIC: 'coldchain.readings' })).toThrow('DLQ_TOPIC="coldchain.readings" is the topic ingest writes to');
+    expect(() => loadConfig({ DLQ_TOPIC: 'a b' })).toThrow('DLQ_TOPIC="a b" is invalid: expected a Kafka topic name, or none');
   });
 
   it('refuses limits that could never be met together', () => {

@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BufferFull, NotReady } from '../src/errors.js';
 import { ProduceBatcher, recordBytes, type ProduceBatcherOptions } from '../src/produce-batcher.js';
-import type { EncodedRecord } from '../src/record-encoder.js';
+import type { OutgoingRecord } from '../src/record-encoder.js';
 
 /** A send function whose calls the test settles: it stands for the producer's round trip. */
 class ControlledSend {
-  readonly calls: { records: EncodedRecord[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  readonly send = (records: readonly EncodedRecord[]): Promise<void> =>
+  readonly calls: { records: OutgoingRecord[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  readonly send = (records: readonly OutgoingRecord[]): Promise<void> =>
     new Promise((resolve, reject) => this.calls.push({ records: [...records], resolve, reject }));
 
   async waitForCalls(count: number): Promise<void> {
@@ -17,12 +17,12 @@ class ControlledSend {
     }
   }
 
-  keys(call: number): string[] {
+  keys(call: number): (string | null)[] {
     return (this.calls[call]?.records ?? []).map((r) => r.key);
   }
 }
 
-function records(prefix: string, count: number, valueBytes = 10): EncodedRecord[] {
+function records(prefix: string, count: number, valueBytes = 10): OutgoingRecord[] {
   return Array.from({ length: count }, (_, i) => ({ key: `${prefix}${i}`, value: Buffer.alloc(valueBytes) }));
 }
 
@@ -77,7 +77,7 @@ describe('ProduceBatcher', () => {
 
   it('splits batches at maxBatchRecords and maxBatchBytes, keeps order, and answers a request once all its sends were acknowledged', async () => {
     const send = new ControlledSend();
-    const size = recordBytes(records('x', 1)[0] as EncodedRecord);
+    const size = recordBytes(records('x', 1)[0] as OutgoingRecord);
     const b = batcher(send, { maxBatchRecords: 4, maxBatchBytes: size * 3 + 1 });
     const big = track(b.produce(records('a', 5)));
     const small = track(b.produce(records('b', 1)));

@@ -1,7 +1,7 @@
 import { avroType, type AvroSchema } from '@tributary/avro';
 import { SensorReadingSchema } from '@tributary/schemas';
 import { describe, expect, it } from 'vitest';
-import { IngestSetupError, InvalidRecords, PayloadTooLarge } from '../src/errors.js';
+import { IngestSetupError, InvalidRecords, PayloadTooLarge, RecordTooLarge } from '../src/errors.js';
 import { RecordEncoder } from '../src/record-encoder.js';
 import { reading, readingSchema } from './fixtures.js';
 
@@ -51,11 +51,14 @@ describe('RecordEncoder', () => {
     expect(invalid.message).toMatch(/^2 of 4 record\(s\) do not match the schema, so none was written; the first: record 1: /);
   });
 
-  it('lists at most maxReportedRecords invalid records but counts all', () => {
+  it('lists at most maxReportedRecords invalid records but counts all, and names every one for the dead-letter topic', () => {
     const capped = new RecordEncoder(readingSchema(), { keyField: 'containerId', maxRecordBytes: 1_000_000, maxReportedRecords: 3 });
-    const error = refusal(() => capped.encode(Array.from({ length: 10 }, () => ({}))));
+    const error = refusal(() => capped.encode([reading('OK'), ...Array.from({ length: 10 }, () => ({}))]));
     expect((error as InvalidRecords).records).toHaveLength(3);
     expect((error as InvalidRecords).invalid).toBe(10);
+    const refused = (error as InvalidRecords).refused;
+    expect(refused.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(refused[0]).toMatchObject({ code: 'INVALID_RECORDS', message: expect.stringMatching(/^containerId: .*; eventTime: /) as unknown });
   });
 
   it('accepts unknown fields when told to', () => {
@@ -67,8 +70,22 @@ describe('RecordEncoder', () => {
     const small = new RecordEncoder(readingSchema(), { keyField: 'containerId', maxRecordBytes: 60 });
     const error = refusal(() => small.encode([reading('A'), reading('B'.repeat(100))]));
     expect(error).toBeInstanceOf(PayloadTooLarge);
+    expect(error).toBeInstanceOf(RecordTooLarge);
     expect((error as PayloadTooLarge).code).toBe('RECORD_TOO_LARGE');
-    expect((error as PayloadTooLarge).message).toMatch(/^record 1 encodes to \d+ bytes/);
+    expect((error as PayloadTooLarge).message).toMatch(/^record 1 encodes to \d+ bytes, above MAX_RECORD_BYTES \(60\); nothing was written$/);
+    expect((error as RecordTooLarge).refused).toEqual([{ index: 1, code: 'RECORD_TOO_LARGE', message: expect.stringMatching(/^record 1 encodes/) as unknown, errors: [] }]);
+  });
+
+  it('answers 413 when any record is too large, even after invalid ones, and names both kinds for the dead-letter topic', () => {
+    const small = new RecordEncoder(readingSchema(), { keyField: 'containerId', maxRecordBytes: 60 });
+    const error = refusal(() => small.encode([{}, reading('B'.repeat(100)), reading('A'), reading('C'.repeat(100))], [1, 2, 3, 4]));
+    expect(error).toBeInstanceOf(RecordTooLarge);
+    expect((error as RecordTooLarge).message).toMatch(/^record 1 \(line 2\) encodes to \d+ bytes, above MAX_RECORD_BYTES \(60\) \(2 records are too large\); nothing was written$/);
+    expect((error as RecordTooLarge).refused.map((r) => [r.index, r.line, r.code])).toEqual([
+      [0, 1, 'INVALID_RECORDS'],
+      [1, 2, 'RECORD_TOO_LARGE'],
+      [3, 4, 'RECORD_TOO_LARGE'],
+    ]);
   });
 
   it('refuses key fields that are missing, nullable or not a scalar', () => {

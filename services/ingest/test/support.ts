@@ -42,6 +42,17 @@ export async function createReadingsTopic(kafka: Kafka, topic: string, partition
   return testRegistry().register(`${topic}-value`, JSON.stringify(SensorReadingSchema.schema));
 }
 
+/** Creates a plain topic (a dead-letter topic: ingest creates none itself). */
+export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The end offset of every partition of `topic`, as `partition:offset` text (compare before and after). */
 export async function endOffsets(kafka: Kafka, topic: string): Promise<string> {
   const admin = kafka.admin();
@@ -100,6 +111,37 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<LandedReco
     await consumer.disconnect();
   }
   return landed.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+}
+
+export interface RawRecord {
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** Reads every record of `topic` (read_committed) undecoded, headers as text, in offset order per partition. */
+export async function readRawTopic(kafka: Kafka, topic: string): Promise<RawRecord[]> {
+  const expected = await recordCount(kafka, topic);
+  const read: RawRecord[] = [];
+  if (expected === 0) return read;
+  const consumer = kafka.consumer({ groupId: `ingest-test-raw-reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100, readUncommitted: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+        read.push({ key: message.key?.toString() ?? null, value: message.value ?? Buffer.alloc(0), headers, partition, offset: message.offset });
+      },
+    });
+    await until(`${expected} records of ${topic}`, () => read.length >= expected, 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return read.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
 /** A logger that keeps its lines, to check what was (not) logged. */
