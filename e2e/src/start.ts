@@ -99,10 +99,16 @@ async function main(): Promise<void> {
     logDir: LOG_DIR,
   });
   say(`starting ${OPERATORS.join(', ')} (logs in ${LOG_DIR})…`);
-  await pipeline.startAll();
+  try {
+    await pipeline.startAll();
+  } catch (error) {
+    pipeline.killAll();
+    await stack?.stop();
+    throw error;
+  }
 
   let stopping = false;
-  const client = new IngestClient({ url: () => pipeline.url('ingest') });
+  const client = new IngestClient({ url: () => pipeline.url('ingest'), stopped: () => stopping });
   const feeding = feed(client, fleet.posts(), { readingsPerSecond: CONTAINERS * SPEED, batchSize: 200, stopped: () => stopping }).catch((error: unknown) => {
     if (!stopping) console.error(`tributary: the simulator stopped: ${String(error)}`);
   });
@@ -143,7 +149,8 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(summary);
     console.log(`\ntributary: ${signal}: stopping the simulator and the operators…`);
-    await feeding;
+    // The batch in flight may wait on an ingest that is already stopping: give it a moment, not more.
+    await Promise.race([feeding, new Promise((r) => setTimeout(r, 5000))]);
     const exits = await pipeline.stopAll();
     for (const [name, exit] of Object.entries(exits)) say(`${name} exited ${String(exit.code)} in ${exit.seconds.toFixed(1)} s${exit.killed ? ' (killed)' : ''}`);
     await db.end().catch(() => undefined);

@@ -12,6 +12,8 @@ export interface IngestClientOptions {
   readonly token?: string;
   /** Gives up a batch after this long without success (default 5 min). */
   readonly retryForMs?: number;
+  /** Stop retrying at once when this returns true (shutdown). */
+  readonly stopped?: () => boolean;
 }
 
 export interface PostResult {
@@ -66,6 +68,7 @@ export class IngestClient {
       }
       if (status !== 0 && status !== 429 && status !== 503 && status !== 502) return { status, body: answer, attempts };
       if (Date.now() > deadline) throw new Error(`ingest did not accept a batch within the retry time (last status ${status})`);
+      if (this.#options.stopped?.() === true) throw new Error('stopped while ingest was not accepting');
       this.retries++;
       await sleep(delay);
       delay = Math.min(delay * 2, 1000);

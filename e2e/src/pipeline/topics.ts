@@ -30,10 +30,19 @@ export async function createPipelineTopics(admin: Admin, partitions: number): Pr
   const wanted = pipelineTopicConfigs(partitions);
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);
-  if (present.length === 0) return;
-  const metadata = await admin.fetchTopicMetadata({ topics: present });
-  for (const topic of metadata.topics) {
+  // A topic created a moment ago can still be unknown to the metadata the operators ask for: wait until all are served.
+  const names = wanted.map((t) => t.topic);
+  let metadata: Awaited<ReturnType<Admin['fetchTopicMetadata']>> | undefined;
+  for (let attempt = 0; metadata === undefined; attempt++) {
+    try {
+      metadata = await admin.fetchTopicMetadata({ topics: names });
+    } catch (error) {
+      if (attempt >= 50 || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const present = new Set(wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic));
+  for (const topic of metadata.topics.filter((t) => present.has(t.name))) {
     if (topic.partitions.length !== partitions) {
       throw new Error(`topic ${topic.name} has ${topic.partitions.length} partitions, the pipeline expects ${partitions}: delete it or run with PARTITIONS=${topic.partitions.length}`);
     }

@@ -7,6 +7,8 @@
  * in-sync replica before the database transaction that moves past the record
  * commits: at least once (a failure between the two writes them again).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs, isTransient } from './failures.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { deadLetter, deadLetterTopic } from '@tributary/streams';
 import type { DeadLetterCandidate } from './decoder.js';
@@ -22,11 +24,25 @@ export class DeadLetterProducer {
     this.#producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
-  /** Creates `<group>.dlq` if it does not exist yet. */
+  /**
+   * Creates `<group>.dlq` if it does not exist yet. Right after a topic is
+   * created, the broker can still answer its metadata with
+   * UNKNOWN_TOPIC_OR_PARTITION (kafkajs only waits out LEADER_NOT_AVAILABLE):
+   * transient errors are retried for up to a minute.
+   */
   async ensureTopic(admin: Admin, replicationFactor: number): Promise<void> {
-    const existing = await admin.listTopics();
-    if (existing.includes(this.topic)) return;
-    await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1, replicationFactor }], waitForLeaders: true });
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await admin.listTopics();
+        if (existing.includes(this.topic)) return;
+        await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1, replicationFactor }], waitForLeaders: true });
+        return;
+      } catch (error) {
+        if (!isTransient(error) || Date.now() > deadline) throw error;
+        await sleep(backoffMs(attempt));
+      }
+    }
   }
 
   async connect(): Promise<void> {

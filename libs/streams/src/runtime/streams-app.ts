@@ -115,7 +115,8 @@ export class StreamsApp {
     try {
       this.#admin = this.#kafka.admin();
       await this.#admin.connect();
-      this.#partitions = await prepareTopics(this.#admin, this.topology, this.config);
+      const admin = this.#admin;
+      this.#partitions = await this.#retryStartStep('preparing topics', () => prepareTopics(admin, this.topology, this.config));
       this.#reader = new PartitionReader(this.#kafka);
       await this.#reader.connect();
       this.#globals = new GlobalStateManager(this.topology, this.#reader, this.config);
@@ -154,6 +155,26 @@ export class StreamsApp {
       this.#setState('failed');
       this.#failure = error;
       throw error;
+    }
+  }
+
+  /**
+   * Start steps meet the same transient broker states as processing does
+   * (metadata of a topic created a moment ago, a leader election): retry
+   * those with backoff for up to a minute; anything else fails the start.
+   */
+  async #retryStartStep<T>(what: string, step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const retriable = !isProgrammerError(error) && (isRetriable(error) || isRetriableKafkaError(error));
+        if (!retriable || Date.now() > deadline || this.#state !== 'starting') throw error;
+        const backoff = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5)) * (0.8 + Math.random() * 0.4);
+        this.config.log('warn', `${what} failed (${errorMessage(error)}); retrying in ${Math.round(backoff)} ms`);
+        await sleep(backoff);
+      }
     }
   }
 

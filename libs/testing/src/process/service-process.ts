@@ -1,6 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+let setprivAvailable: boolean | undefined;
+function hasSetpriv(): boolean {
+  setprivAvailable ??= spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
+  return setprivAvailable;
+}
 
 /** The repository root (this file is libs/testing/src/process/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -36,7 +42,11 @@ export class ServiceProcess {
     this.name = options.name ?? path.basename(path.dirname(path.dirname(entry)));
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-    this.child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry], {
+    // Tied to this process with a parent-death signal (Linux): a test runner or
+    // `npm start` that dies, even by SIGKILL, leaves no operator behind.
+    const node = [process.execPath, '--import', 'tsx', '--conditions=source', entry];
+    const tie = hasSetpriv();
+    this.child = spawn(tie ? 'setpriv' : process.execPath, tie ? ['--pdeathsig', 'KILL', '--', ...node] : node.slice(1), {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
