@@ -18,13 +18,14 @@ import { expectedScores, type ExpectedScore } from './support/expected-scores.js
 import { checkOutputs, readOutputs } from './support/pipeline-check.js';
 import { startPipeline, waitForScoreRows, type PipelineFixture } from './support/pipeline-fixture.js';
 
-const ALERT_THRESHOLD = 0.8;
 
 describe('the cold-chain pipeline, exact under chaos', () => {
   let fleet: SimulatedFleet;
   let expected: ExpectedWindows;
   let scores: ExpectedScore[];
   let fixture: PipelineFixture;
+  /** The model card's threshold, passed to the score operator explicitly. */
+  let ALERT_THRESHOLD: number;
 
   beforeAll(async () => {
     fleet = simulateFleet({
@@ -38,7 +39,9 @@ describe('the cold-chain pipeline, exact under chaos', () => {
       malformedShare: 0.001,
     });
     expected = expectedWindows(fleet);
-    scores = (await expectedScores(expected.aggregates)).scores;
+    const scored = await expectedScores(expected.aggregates);
+    scores = scored.scores;
+    ALERT_THRESHOLD = scored.model.threshold;
     fixture = await startPipeline({
       brokers: stackEndpoints().KAFKA_BOOTSTRAP,
       registryUrl: stackEndpoints().SCHEMA_REGISTRY_URL,

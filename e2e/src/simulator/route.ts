@@ -69,6 +69,11 @@ export class Trip {
   /** Position after `elapsedS` seconds of travel; stays at the last waypoint once there (arrived). */
   positionAt(elapsedS: number): { latitudeDeg: number; longitudeDeg: number; moving: boolean } {
     const km = this.startKm + this.speedKmPerS * elapsedS;
+    // A new pass over the same trip (another posts() call) starts from the beginning again.
+    if (km < this.legStartKm) {
+      this.leg = 0;
+      this.legStartKm = 0;
+    }
     while (this.leg < this.legKm.length && km > this.legStartKm + (this.legKm[this.leg] as number)) {
       this.legStartKm += this.legKm[this.leg] as number;
       this.leg++;

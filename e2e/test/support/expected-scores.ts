@@ -19,6 +19,7 @@ interface ModelCard {
   readonly outputName: string;
   readonly features: readonly string[];
   readonly featureExpressions: Readonly<Record<string, string>>;
+  readonly threshold: number;
 }
 
 export interface ExpectedScore {
