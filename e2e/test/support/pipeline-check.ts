@@ -21,6 +21,8 @@ export interface PipelineOutputs {
   readonly scoresOnTopic: { key: string; offset: string; partition: number }[];
   readonly scoreRows: { container_id: string; window_start: Date; risk: number; model_version: string; _partition: number; _offset: string }[];
   readonly alertRows: { alert_id: string; container_id: string; window_start: Date; risk: number | null }[];
+  /** Distinct values on ingest's dead-letter topic (a retried refusal may be written twice). */
+  readonly refused: Set<string>;
 }
 
 export async function readOutputs(brokers: string, registryUrl: string, databaseUrl: string, schema = 'public'): Promise<PipelineOutputs> {
@@ -44,12 +46,13 @@ export async function readOutputs(brokers: string, registryUrl: string, database
       return { key: windowKey(s.containerId, s.windowStart.getTime()), offset: m.offset, partition: m.partition };
     }),
   );
+  const refused = new Set((await readTopic(brokers, PIPELINE_TOPICS.ingestDlq)).map((m) => m.value?.toString() ?? ''));
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const scoreRows = (await db.query(`SELECT container_id, window_start, risk, model_version, _partition, _offset::text AS _offset FROM ${schema}.risk_scores`)).rows as PipelineOutputs['scoreRows'];
     const alertRows = (await db.query(`SELECT alert_id, container_id, window_start, risk FROM ${schema}.alerts`)).rows as PipelineOutputs['alertRows'];
-    return { aggregates, late, scoresOnTopic, scoreRows, alertRows };
+    return { aggregates, late, scoresOnTopic, scoreRows, alertRows, refused };
   } finally {
     await db.end();
   }
@@ -85,6 +88,9 @@ export function checkOutputs(outputs: PipelineOutputs, expected: ExpectedWindows
   const extraLate = [...lateSeen].filter((k) => !lateExpected.has(k));
   if (missingLate.length > 0) problems.push(`late topic misses ${missingLate.length} late readings, e.g. ${missingLate.slice(0, 3).join(', ')}`);
   if (extraLate.length > 0) problems.push(`late topic has ${extraLate.length} readings that were on time, e.g. ${extraLate.slice(0, 3).join(', ')}`);
+
+  // Malformed readings: refused by ingest and kept on its dead-letter topic.
+  if (outputs.refused.size !== expected.malformed) problems.push(`ingest DLQ holds ${outputs.refused.size} distinct refused records, expected ${expected.malformed}`);
 
   // Scores topic: one committed score per window.
   const scoreCounts = new Map<string, number>();
