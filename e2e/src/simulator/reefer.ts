@@ -17,6 +17,11 @@
  * and noisier power, and the return-air temperature creeps above setpoint
  * (an icing evaporator moves less air); once capacity falls below the heat
  * leaking in, the box cannot hold its setpoint at all.
+ * In the last hour (never before degradation starts) the worn motor
+ * overheats and its thermal overload protector makes it short-cycle: it
+ * runs for a while, trips, rests, and restarts with an inrush surge; the runs
+ * shorten and the rests lengthen as failure nears, so the cooling it still
+ * delivers falls below the heat leaking in and the box warms steadily.
  * At `failsAt` the compressor stops for good: power collapses to the fans
  * and the temperature climbs towards ambient.
  */
@@ -64,6 +69,29 @@ const HEATER_C_PER_S = 0.004;
 const INRUSH_FACTOR = 1.6;
 const INRUSH_SECONDS = 2;
 
+/** How long before `failsAt` a failing compressor short-cycles on its overload protector, ms. */
+export const SHORT_CYCLING_MS = 60 * 60_000;
+/** Run and rest of one short cycle at the onset of short-cycling and at failure, seconds. */
+const SHORT_CYCLE_RUN_S: readonly [onset: number, end: number] = [45, 12];
+const SHORT_CYCLE_REST_S: readonly [onset: number, end: number] = [15, 40];
+
+/**
+ * The overload protector's cycle at `time`: how long the motor runs before
+ * it trips, and how long it then rests before it restarts; null when it
+ * does not trip (a healthy unit, before the last hour or before degradation
+ * starts, after failure). Deterministic: it draws no random numbers.
+ */
+export function shortCycle(spec: Pick<ReeferSpec, 'failsAt' | 'degradesFrom'>, time: number): { readonly runS: number; readonly restS: number } | null {
+  if (spec.failsAt === null || spec.degradesFrom === null || time >= spec.failsAt) return null;
+  const onset = Math.max(spec.degradesFrom, spec.failsAt - SHORT_CYCLING_MS);
+  if (time < onset) return null;
+  const x = (time - onset) / (spec.failsAt - onset);
+  return {
+    runS: Math.round(SHORT_CYCLE_RUN_S[0] + (SHORT_CYCLE_RUN_S[1] - SHORT_CYCLE_RUN_S[0]) * x),
+    restS: Math.round(SHORT_CYCLE_REST_S[0] + (SHORT_CYCLE_REST_S[1] - SHORT_CYCLE_REST_S[0]) * x),
+  };
+}
+
 /** How far a failing unit has degraded at `time`: 0 healthy … 1 at failure; accelerating (power 1.5). */
 export function degradation(spec: Pick<ReeferSpec, 'failsAt' | 'degradesFrom'>, time: number): number {
   if (spec.failsAt === null || spec.degradesFrom === null || time <= spec.degradesFrom) return 0;
@@ -88,7 +116,10 @@ export class Reefer {
   private humidityPct: number;
   private compressorOn: boolean;
   private heaterOn = false;
+  /** Seconds the compressor motor has been running without a stop. */
   private onForS = 0;
+  /** Seconds left before a tripped overload protector lets the motor restart. */
+  private trippedForS = 0;
   private doorOpenForS = 0;
   private shockForS = 0;
   private shockG = 0;
@@ -133,22 +164,27 @@ export class Reefer {
     if (failed) this.compressorOn = false;
     else if (!this.compressorOn && this.airC > centreC + half) this.compressorOn = true;
     else if (this.compressorOn && this.airC < centreC - half) this.compressorOn = false;
-    this.onForS = this.compressorOn ? this.onForS + 1 : 0;
+    // The thermostat calls for cooling; a worn motor that has run its spell trips and rests before it may restart.
+    if (this.trippedForS > 0) this.trippedForS--;
+    const cycle = shortCycle(spec, eventTime);
+    if (cycle !== null && this.compressorOn && this.onForS >= cycle.runS) this.trippedForS = cycle.restS;
+    const running = this.compressorOn && this.trippedForS === 0;
+    this.onForS = running ? this.onForS + 1 : 0;
     // Heaters start only well below the band (a cooling overshoot never triggers them) and stop at the centre.
     if (!this.heaterOn && !this.compressorOn && this.airC < centreC - profile.bandC) this.heaterOn = true;
     else if (this.heaterOn && this.airC > centreC) this.heaterOn = false;
 
     // Heat balance over one second.
     const capacity = profile.pullDownCPerS * spec.capacityFactor * (1 - 0.6 * wear);
-    this.airC += K_LEAK * (outsideC - this.airC) + (doorOpen ? K_DOOR * (outsideC - this.airC) : 0) - (this.compressorOn ? capacity : 0) + (this.heaterOn ? HEATER_C_PER_S : 0);
+    this.airC += K_LEAK * (outsideC - this.airC) + (doorOpen ? K_DOOR * (outsideC - this.airC) : 0) - (running ? capacity : 0) + (this.heaterOn ? HEATER_C_PER_S : 0);
 
     // Humidity: back to the cargo's level, dried by a running evaporator, pulled outside through an open door.
     this.humidityPct +=
-      (this.humidityTargetPct - this.humidityPct) / 600 - (this.compressorOn ? 0.004 : 0) + (doorOpen ? 0.01 * (outsideHumidityPct - this.humidityPct) : 0);
+      (this.humidityTargetPct - this.humidityPct) / 600 - (running ? 0.004 : 0) + (doorOpen ? 0.01 * (outsideHumidityPct - this.humidityPct) : 0);
 
     // Power: the compressor works harder in hot air; a worn one draws more and less steadily.
     let powerKw: number;
-    if (this.compressorOn) {
+    if (running) {
       const ambientFactor = 1 + 0.015 * (outsideC - 25);
       const inrush = this.onForS <= INRUSH_SECONDS ? INRUSH_FACTOR : 1;
       powerKw = profile.compressorKw * spec.powerFactor * ambientFactor * inrush * (1 + 0.35 * wear) + random.normal(0, 0.05 + 0.35 * wear);
