@@ -23,7 +23,8 @@ export const scoreEnv = {
   FEATURES: env.list({ optional: true }),
   /** Value of a feature whose input is null, missing or not finite. */
   FEATURE_NULL_VALUE: env.number({ default: 0 }),
-  ALERT_THRESHOLD: env.number({ default: 0.8, min: 0, max: 1 }),
+  /** Alert when risk ≥ this; the default is the committed model's `threshold` (models/coldchain-risk/model.json, see its card). */
+  ALERT_THRESHOLD: env.number({ default: 0.5, min: 0, max: 1 }),
   CRITICAL_THRESHOLD: env.number({ default: 0.9, min: 0, max: 1 }),
   ALERT_MAX_REASONS: env.int({ default: 3, min: 0 }),
   /** Register the output schemas on first use; set false in production (schemas registered by the schema gate). */

@@ -11,10 +11,10 @@ describe('models/coldchain-risk', () => {
   it('loads with its model.json and default features, and scores a batch', async () => {
     const { scorer, features } = await loadScoringModel({ modelPath: DEFAULT_MODEL_PATH });
     try {
-      expect(scorer.metadata).toMatchObject({ name: 'coldchain-risk', horizonMinutes: 120, inputName: 'features', outputName: 'risk', contributionsName: 'contributions' });
+      expect(scorer.metadata).toMatchObject({ name: 'coldchain-risk', horizonMinutes: 60, inputName: 'features', outputName: 'risk', contributionsName: 'contributions' });
       expect(features.names).toEqual(scorer.metadata.features);
       const calm = aggregate({ temperatureC: { mean: 4, min: 3.8, max: 4.2, stddev: 0.1 }, setpointC: 4 });
-      const warm = aggregate({ temperatureC: { mean: 6.5, min: 6, max: 7, stddev: 0.3 }, setpointC: 4, temperatureSlopeCPerMin: 0.3 });
+      const warm = aggregate({ temperatureC: { mean: 6.5, min: 6.3, max: 6.7, stddev: 0.1 }, setpointC: 4, temperatureSlopeCPerMin: 0.3 });
       const [a, b] = await scoreBatch(scorer, [calm, warm].map((w) => ({ aggregate: w, features: features.extract(w) })), DEFAULT_ALERT_POLICY, new Date(0));
       expect(a?.score.risk).toBeGreaterThan(0);
       expect(b?.score.risk).toBeLessThan(1);
@@ -27,7 +27,7 @@ describe('models/coldchain-risk', () => {
 
   it('refuses FEATURES that do not name the model features', async () => {
     await expect(loadScoringModel({ modelPath: DEFAULT_MODEL_PATH, features: ['doorOpenSeconds=doorOpenSeconds'] })).rejects.toThrow(ConfigError);
-    await expect(loadScoringModel({ modelPath: DEFAULT_MODEL_PATH, features: ['doorOpenSeconds=doorOpenSeconds'] })).rejects.toThrow(/FEATURES does not match model coldchain-risk 1.0.0: FEATURES names \[doorOpenSeconds\], the model takes \[tempAboveSetpointC, /);
+    await expect(loadScoringModel({ modelPath: DEFAULT_MODEL_PATH, features: ['doorOpenSeconds=doorOpenSeconds'] })).rejects.toThrow(/FEATURES does not match model coldchain-risk 2.0.0: FEATURES names \[doorOpenSeconds\], the model takes \[tempMinAboveSetpointC, /);
   });
 
   it('names a missing model file', async () => {

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       ALERTS_TOPIC: 'coldchain.alerts',
       MODEL_PATH: DEFAULT_MODEL_PATH,
       FEATURE_NULL_VALUE: 0,
-      ALERT_THRESHOLD: 0.8,
+      ALERT_THRESHOLD: 0.5,
       CRITICAL_THRESHOLD: 0.9,
       ALERT_MAX_REASONS: 3,
     });

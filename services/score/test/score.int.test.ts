@@ -107,7 +107,7 @@ describe('score service (broker, registry, Avro, committed model)', () => {
       const got = scored.get(key(score)) as RiskScore;
       expect(got.risk).toBeCloseTo(score.risk, 6);
       expect(got.features).toEqual(score.features);
-      expect(got).toMatchObject({ modelName: 'coldchain-risk', modelVersion: '1.0.0', horizonMinutes: 120 });
+      expect(got).toMatchObject({ modelName: 'coldchain-risk', modelVersion: '2.0.0', horizonMinutes: 60 });
     }
 
     const raised = await Promise.all(
@@ -118,7 +118,7 @@ describe('score service (broker, registry, Avro, committed model)', () => {
 
     const url = await (service as ServiceProcess).url();
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toContain('tributary_score_model_info{model="coldchain-risk",version="1.0.0",service="score"} 1');
+    expect(metrics).toContain('tributary_score_model_info{model="coldchain-risk",version="2.0.0",service="score"} 1');
     expect(metrics).toContain(`tributary_score_scores_total{service="score"} ${windows.length}`);
     const calls = Number(/tributary_score_batch_rows_count\{service="score"\} (\d+)/.exec(metrics)?.[1]);
     // 400 windows written in one produce call: a few fetches, so a few model calls, never one per window.
