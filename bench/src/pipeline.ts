@@ -18,11 +18,13 @@
  *
  *   npm run bench -- pipeline [--rate=2000] [--steady-seconds=60] [--steps=3000,4000,6000,8000]
  *     [--step-seconds=30] [--warmup-seconds=12] [--partitions=4] [--batch=200] [--in-flight=4]
- *     [--poll-ms=50] [--seed=42] [--env=KEY=VALUE | --env=<operator>:KEY=VALUE …]
+ *     [--poll-ms=50] [--seed=42] [--env=KEY=VALUE | --env=<operator>:KEY=VALUE …] [--dump=<file>]
  *
  * `--env` sets an operator environment variable (all operators, or one),
  * e.g. `--env=COMMIT_INTERVAL_MS=20` to show the effect of a setting.
+ * `--dump` writes every window's stage times (NDJSON) for a closer look.
  */
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { EnrichedReadingSchema, RiskScoreSchema, SensorReadingSchema, WindowAggregateSchema, type ContainerReference } from '@tributary/schemas';
 import { partitionForKey } from '@tributary/testing';
@@ -31,7 +33,8 @@ import { OPERATORS, type OperatorName } from '../../e2e/src/pipeline/local-pipel
 import { PIPELINE_TOPICS } from '../../e2e/src/pipeline/topics.js';
 import { simulateFleet } from '../../e2e/src/simulator/index.js';
 import { BacklogSampler } from './pipeline/backlog.js';
-import { cpuBetween, cpuSnapshot, type CpuShares, type CpuSnapshot } from './pipeline/cpu.js';
+import { commitCounters, commitRates } from './pipeline/commits.js';
+import { cpuBetween, cpuSnapshot, type CpuSnapshot } from './pipeline/cpu.js';
 import { LoadFeeder, type LoadPhase, type PhaseFeed } from './pipeline/load.js';
 import { pollScoreRows, watchTopic, type Watcher } from './pipeline/observers.js';
 import { printReport, type PhaseResult } from './pipeline/report.js';
@@ -119,12 +122,19 @@ export default async function pipelineBench(args: readonly string[]): Promise<vo
     let misplaced = 0;
     const brokers = bench.endpoints.kafka;
     const registry = bench.registry;
+    const readingsWatcher = await watchTopic({
+      brokers,
+      registry,
+      topic: PIPELINE_TOPICS.readings,
+      schema: SensorReadingSchema,
+      onRecord: (r, partition, at) => {
+        if (partition !== partitionOf(r.containerId)) misplaced++;
+        timeline.onReadings(r.containerId, r.eventTime.getTime(), at);
+      },
+    });
+    watchers.push(readingsWatcher);
     watchers.push(
       ...(await Promise.all([
-        watchTopic({ brokers, registry, topic: PIPELINE_TOPICS.readings, schema: SensorReadingSchema, onRecord: (r, partition, at) => {
-          if (partition !== partitionOf(r.containerId)) misplaced++;
-          timeline.onReadings(r.containerId, r.eventTime.getTime(), at);
-        } }),
         watchTopic({ brokers, registry, topic: PIPELINE_TOPICS.enriched, schema: EnrichedReadingSchema, onRecord: (r, partition, at) => timeline.onEnriched(r.containerId, r.eventTime.getTime(), partition, at) }),
         watchTopic({ brokers, registry, topic: PIPELINE_TOPICS.aggregates, schema: WindowAggregateSchema, onRecord: (a, partition, at) => timeline.onAggregate(a.containerId, a.windowStart.getTime(), partition, at) }),
         watchTopic({ brokers, registry, topic: PIPELINE_TOPICS.scores, schema: RiskScoreSchema, onRecord: (s, _partition, at) => timeline.onScore(s.containerId, s.windowStart.getTime(), at) }),
@@ -138,18 +148,24 @@ export default async function pipelineBench(args: readonly string[]): Promise<vo
     const client = new IngestClient({ url: () => pipeline.url('ingest'), retryForMs: 30_000 });
     const feeder = new LoadFeeder(client, timeline, { batchSize, maxInFlight });
     const results: PhaseResult[] = [];
-    let steadyCpu: CpuShares | undefined;
     for (const [index, p] of phases.entries()) {
       timeline.phase = index;
       const before: CpuSnapshot = cpuSnapshot(bench.processes);
+      const commitsBefore = await commitCounters(pipeline);
       const sampledFrom = sampler.samples.length;
       log(`${p.name}: ${p.readingsPerSecond} readings/s for ${p.seconds} s (${p.readingsPerSecond / SPEED} containers at ${SPEED}×)…`);
       const feed: PhaseFeed = await feeder.run(p);
       const cpu = cpuBetween(before, cpuSnapshot(bench.processes));
-      if (p.name === 'steady') steadyCpu = cpu;
+      const commits = commitRates(commitsBefore, await commitCounters(pipeline));
       const verdict = judgePhase(p, feed, sampler.samples.slice(sampledFrom));
-      results.push({ index, phase: p, feed, verdict, machineBusy: cpu.machineBusy });
+      results.push({ index, phase: p, feed, verdict, cpu, commits });
       log(`${p.name}: ${verdict.held ? 'held' : `did not hold (${verdict.reasons.join('; ')})`}`);
+      if (p.name === 'steady') {
+        // The per-stage breakdown is measured; from here on the readings watcher would only take CPU from the pipeline.
+        timeline.watchingReadings = false;
+        watchers.splice(watchers.indexOf(readingsWatcher), 1);
+        await readingsWatcher.stop();
+      }
       if (index > 0 && !verdict.held) break;
     }
 
@@ -160,10 +176,11 @@ export default async function pipelineBench(args: readonly string[]): Promise<vo
     sampler.stop();
     await Promise.all(watchers.splice(0).map(async (w) => await w.stop()));
 
+    const dump = option(args, 'dump');
+    if (dump !== undefined) writeFileSync(dump, [...timeline.windowRecords()].map((w) => JSON.stringify(w)).join('\n') + '\n');
     printReport({
       results,
       timeline,
-      steadyCpu,
       loadAtStart,
       partitions,
       batchSize,

@@ -1,6 +1,7 @@
 /** The pipeline bench's printout: the steady phase's stages, CPU, the steps, and the last line. */
 import os from 'node:os';
 import type { OperatorName } from '../../../e2e/src/pipeline/local-pipeline.js';
+import type { CommitRate } from './commits.js';
 import type { CpuShares } from './cpu.js';
 import type { LoadPhase, PhaseFeed } from './load.js';
 import { count, ms, type Spread } from './stats.js';
@@ -12,13 +13,13 @@ export interface PhaseResult {
   readonly phase: LoadPhase;
   readonly feed: PhaseFeed;
   readonly verdict: PhaseVerdict;
-  readonly machineBusy: number;
+  readonly cpu: CpuShares;
+  readonly commits: readonly CommitRate[];
 }
 
 export interface Report {
   readonly results: readonly PhaseResult[];
   readonly timeline: Timeline;
-  readonly steadyCpu: CpuShares | undefined;
   readonly loadAtStart: readonly number[];
   readonly partitions: number;
   readonly batchSize: number;
@@ -33,6 +34,12 @@ export interface Report {
 
 const row = (label: string, s: Spread) => `  ${label.padEnd(66)} ${count(s.n).padStart(8)} ${ms(s.p50).padStart(7)} ${ms(s.p99).padStart(7)} ${ms(s.max).padStart(7)}`;
 const pair = (s: Spread) => `${ms(s.p50)}/${ms(s.p99)}`;
+/** Cores used by the pipeline (operators, broker, registry, PostgreSQL) and by the bench itself (load and watchers). */
+const cores = (cpu: CpuShares) => {
+  const bench = cpu.shares.filter((s) => s.name.startsWith('bench')).reduce((a, s) => a + s.cores, 0);
+  const pipeline = cpu.shares.filter((s) => !s.name.startsWith('bench')).reduce((a, s) => a + s.cores, 0);
+  return `${pipeline.toFixed(2)}/${bench.toFixed(2)}`;
+};
 
 export function printReport(report: Report): void {
   const { results, timeline } = report;
@@ -51,7 +58,8 @@ export function printReport(report: Report): void {
     console.log('');
     console.log(
       `  steady ${count(steady.phase.readingsPerSecond)} readings/s for ${steady.phase.seconds} s: ${count(steady.feed.offered)} readings offered, ` +
-        `${count(steady.verdict.acceptedPerSecond)}/s accepted; ${count(windows.aggregates)} windows closed, ${count(windows.rows)} of them in PostgreSQL`,
+        `${count(steady.verdict.acceptedPerSecond)}/s accepted; ${count(windows.aggregates)} windows closed ` +
+        `(in ${windows.bursts} bursts: every window of a partition closes at the same reading), ${count(windows.rows)} of them in PostgreSQL`,
     );
     console.log(`  ${'stage'.padEnd(66)} ${'n'.padStart(8)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}  (ms)`);
     console.log(row(`ingest     POST sent → 2xx (per batch of ${report.batchSize})`, l.sentToAccepted));
@@ -64,23 +72,23 @@ export function printReport(report: Report): void {
     console.log(row(`sink       score visible → risk_scores row visible (polled every ${report.pollMs} ms)`, l.scoreToRow));
     console.log(row('► window closed (aggregate visible) → risk_scores row visible', l.aggregateToRow));
     console.log(row('► sim. end + grace passed (closing reading accepted) → row', l.closeAcceptedToRow));
-  }
-  if (report.steadyCpu !== undefined) {
-    const shares = report.steadyCpu.shares.map((s) => `${s.name} ${s.cores.toFixed(2)}`).join(', ');
-    console.log(`  CPU in the steady phase (cores): ${shares}; machine busy ${(report.steadyCpu.machineBusy * 100).toFixed(0)}% of ${os.cpus().length} cores`);
+    const shares = steady.cpu.shares.map((s) => `${s.name} ${s.cores.toFixed(2)}`).join(', ');
+    console.log(`  CPU in the steady phase (cores): ${shares}; machine busy ${(steady.cpu.machineBusy * 100).toFixed(0)}% of ${os.cpus().length} cores`);
+    const commits = steady.commits.map((c) => `${c.name} ${c.perSecond.toFixed(1)}/s (mean ${c.meanMs.toFixed(0)} ms)`).join(', ');
+    console.log(`  commits in the steady phase (all ${report.partitions} tasks of an operator together): ${commits}`);
   }
 
   console.log('');
   console.log(
     `  ${'phase'.padEnd(11)} ${'offered/s'.padStart(9)} ${'accepted/s'.padStart(10)} ${'backlog end/max'.padStart(16)} ${'unenriched'.padStart(10)} ` +
-      `${'acc→enr p50/p99'.padStart(16)} ${'close→row p50/p99'.padStart(18)} ${'busy'.padStart(5)}  held`,
+      `${'acc→enr p50/p99'.padStart(16)} ${'close→row p50/p99'.padStart(18)} ${'cores pipe/bench'.padStart(16)} ${'busy'.padStart(5)}  held`,
   );
   for (const r of results) {
     const l = timeline.latencies(r.index);
     console.log(
       `  ${r.phase.name.padEnd(11)} ${count(r.phase.readingsPerSecond).padStart(9)} ${count(r.verdict.acceptedPerSecond).padStart(10)} ` +
         `${`${count(r.verdict.backlogAtEnd)}/${count(r.verdict.backlogMax)}`.padStart(16)} ${count(r.verdict.unenrichedAtEnd).padStart(10)} ` +
-        `${pair(l.acceptedToEnriched).padStart(16)} ${pair(l.aggregateToRow).padStart(18)} ${`${(r.machineBusy * 100).toFixed(0)}%`.padStart(5)}  ` +
+        `${pair(l.acceptedToEnriched).padStart(16)} ${pair(l.aggregateToRow).padStart(18)} ${cores(r.cpu).padStart(16)} ${`${(r.cpu.machineBusy * 100).toFixed(0)}%`.padStart(5)}  ` +
         `${r.index === 0 ? '(not judged)' : r.verdict.held ? 'yes' : `no: ${r.verdict.reasons.join('; ')}`}`,
     );
   }

@@ -91,6 +91,12 @@ const windowKey = (containerId: string, windowStart: number) => `${containerId}|
 export class Timeline {
   /** Phase of what is accepted from now on (set by the bench as it steps the load). */
   phase = 0;
+  /**
+   * Whether coldchain.readings is being watched. The bench stops that watcher
+   * after the steady phase (it costs CPU on the machine under test); from
+   * then on a reading is complete once accepted and seen enriched.
+   */
+  watchingReadings = true;
   readonly #readings = new Map<string, ReadingTimes>();
   readonly #windows = new Map<string, WindowTimes>();
   readonly #accepted: StreamClock;
@@ -183,11 +189,13 @@ export class Timeline {
   /** A reading seen at every stage becomes samples of its phase (and leaves the map, which would otherwise hold every reading of the run). */
   #settle(containerId: string, eventTime: number, times: ReadingTimes): void {
     const { sent, accepted, onReadings, enriched } = times;
-    if (sent === undefined || accepted === undefined || onReadings === undefined || enriched === undefined) return;
+    if (sent === undefined || accepted === undefined || enriched === undefined || (onReadings === undefined && this.watchingReadings)) return;
     let samples = this.#readingSamples.get(times.phase);
     if (samples === undefined) this.#readingSamples.set(times.phase, (samples = { sentToReadings: [], readingsToEnriched: [], acceptedToEnriched: [] }));
-    samples.sentToReadings.push(onReadings - sent);
-    samples.readingsToEnriched.push(enriched - onReadings);
+    if (onReadings !== undefined) {
+      samples.sentToReadings.push(onReadings - sent);
+      samples.readingsToEnriched.push(enriched - onReadings);
+    }
     samples.acceptedToEnriched.push(enriched - accepted);
     this.#readings.delete(`${containerId}|${eventTime}`);
   }
@@ -233,16 +241,36 @@ export class Timeline {
     };
   }
 
+  /** Every window seen, with its stage times (epoch ms), for a closer look (`--dump`). */
+  *windowRecords(): Generator<Record<string, unknown>> {
+    for (const [key, times] of this.#windows) {
+      const start = Number(key.slice(key.indexOf('|') + 1));
+      const accepted = this.#accepted.closedAt(times.partition, start);
+      yield {
+        window: key,
+        partition: times.partition,
+        phase: accepted?.phase,
+        closeAccepted: accepted?.at,
+        closeEnriched: this.#enriched.closedAt(times.partition, start)?.at,
+        aggregate: times.aggregate,
+        score: times.score,
+        row: times.row,
+      };
+    }
+  }
+
   /** Windows (seen on the aggregates topic) whose closing reading was accepted in `phase`, and how many of them have their row. */
-  windowsOf(phase: number): { aggregates: number; rows: number } {
+  windowsOf(phase: number): { aggregates: number; rows: number; bursts: number } {
     let aggregates = 0;
     let rows = 0;
+    const bursts = new Set<string>();
     for (const [key, times] of this.#windows) {
       const start = Number(key.slice(key.indexOf('|') + 1));
       if (this.#accepted.closedAt(times.partition, start)?.phase !== phase) continue;
       aggregates++;
+      bursts.add(`${times.partition}|${start}`);
       if (times.row !== undefined) rows++;
     }
-    return { aggregates, rows };
+    return { aggregates, rows, bursts: bursts.size };
   }
 }
