@@ -80,14 +80,14 @@ export function printReport(report: Report): void {
 
   console.log('');
   console.log(
-    `  ${'phase'.padEnd(11)} ${'offered/s'.padStart(9)} ${'accepted/s'.padStart(10)} ${'backlog end/max'.padStart(16)} ${'unenriched'.padStart(10)} ` +
+    `  ${'phase'.padEnd(11)} ${'offered/s'.padStart(9)} ${'accepted/s'.padStart(10)} ${'lag end/max'.padStart(12)} ${'unenriched mid/end'.padStart(18)} ` +
       `${'acc→enr p50/p99'.padStart(16)} ${'close→row p50/p99'.padStart(18)} ${'cores pipe/bench'.padStart(16)} ${'busy'.padStart(5)}  held`,
   );
   for (const r of results) {
     const l = timeline.latencies(r.index);
     console.log(
       `  ${r.phase.name.padEnd(11)} ${count(r.phase.readingsPerSecond).padStart(9)} ${count(r.verdict.acceptedPerSecond).padStart(10)} ` +
-        `${`${count(r.verdict.backlogAtEnd)}/${count(r.verdict.backlogMax)}`.padStart(16)} ${count(r.verdict.unenrichedAtEnd).padStart(10)} ` +
+        `${`${count(r.verdict.backlogAtEnd)}/${count(r.verdict.backlogMax)}`.padStart(12)} ${`${count(r.verdict.unenrichedAtMiddle)}/${count(r.verdict.unenrichedAtEnd)}`.padStart(18)} ` +
         `${pair(l.acceptedToEnriched).padStart(16)} ${pair(l.aggregateToRow).padStart(18)} ${cores(r.cpu).padStart(16)} ${`${(r.cpu.machineBusy * 100).toFixed(0)}%`.padStart(5)}  ` +
         `${r.index === 0 ? '(not judged)' : r.verdict.held ? 'yes' : `no: ${r.verdict.reasons.join('; ')}`}`,
     );
