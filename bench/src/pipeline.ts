@@ -12,11 +12,11 @@
  *    - per window: its aggregate visible (the window closed) → its
  *      risk_scores row in PostgreSQL, through coldchain.scores; and from the
  *      reading that took the partition's stream time past end + grace.
- * 2. Steps up (default 3k, 4k, 6k, 8k, 9k, 10k, 12k readings/s, 30 s each; more
+ * 2. Steps up (default 3k, 4k, 6k, 8k, 10k, 12k, 14k readings/s, 30 s each; more
  *    containers, same speed) until a step does not hold (see verdict.ts);
  *    the last rate that held is the sustained rate.
  *
- *   npm run bench -- pipeline [--rate=2000] [--steady-seconds=60] [--steps=3000,4000,6000,8000,9000,10000,12000]
+ *   npm run bench -- pipeline [--rate=2000] [--steady-seconds=60] [--steps=3000,4000,6000,8000,10000,12000,14000]
  *     [--step-seconds=30] [--warmup-seconds=12] [--partitions=4] [--batch=200] [--in-flight=4]
  *     [--poll-ms=50] [--seed=42] [--env=KEY=VALUE | --env=<operator>:KEY=VALUE …] [--dump=<file>]
  *
@@ -77,7 +77,7 @@ export default async function pipelineBench(args: readonly string[]): Promise<vo
   const steadySeconds = positiveInt(args, 'steady-seconds', 60);
   const stepSeconds = positiveInt(args, 'step-seconds', 30);
   const warmupSeconds = positiveInt(args, 'warmup-seconds', 12);
-  const steps = (option(args, 'steps') ?? '3000,4000,6000,8000,9000,10000,12000').split(',').filter((s) => s !== '').map(Number);
+  const steps = (option(args, 'steps') ?? '3000,4000,6000,8000,10000,12000,14000').split(',').filter((s) => s !== '').map(Number);
   const partitions = positiveInt(args, 'partitions', 4);
   const batchSize = positiveInt(args, 'batch', 200);
   const maxInFlight = positiveInt(args, 'in-flight', 4);
