@@ -101,7 +101,7 @@ export function printReport(report: Report): void {
     sustained = r.phase.readingsPerSecond;
   }
   const judged = results.filter((x) => x.index > 0);
-  if (judged.length > 0 && judged.every((r) => r.verdict.held)) console.log(`  every step held: the sustained rate is at least ${count(sustained)} readings/s (add higher --steps to find the ceiling)`);
+  if (judged.length > 1 && judged.every((r) => r.verdict.held)) console.log(`  every step held: the sustained rate is at least ${count(sustained)} readings/s (add higher --steps to find the ceiling)`);
   const headline = steady === undefined ? undefined : timeline.latencies(steady.index);
   console.log(
     `bench pipeline: sustained_readings_per_s=${sustained} close_to_row_p99_ms=${ms(headline?.aggregateToRow.p99)} close_to_row_p50_ms=${ms(headline?.aggregateToRow.p50)} ` +
