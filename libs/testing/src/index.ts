@@ -20,3 +20,4 @@ export { TestInputTopic, TestOutputTopic, type TestRecord, type ProducedRecord }
 export { DriverError } from './driver/driver-error.js';
 export { partitionForKey, murmur2 } from './driver/partitioner.js';
 export { ServiceProcess, REPO_ROOT, type ServiceProcessOptions } from './process/service-process.js';
+export { kafkaClient, createTopics, produce, readRecords, type ReadRecord } from './kafka/topic-io.js';

@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSerde, RegistryClient } from '@tributary/avro';
 import { EnrichedReadingSchema, WindowAggregateSchema, type EnrichedReading, type WindowAggregate } from '@tributary/schemas';
 import { LATE_HEADERS } from '@tributary/streams';
-import { ServiceProcess } from '@tributary/testing';
 import { stackEndpoints } from '../../../libs/testing/src/vitest/endpoints.js';
 import { MINUTE, T0, reading } from './fixtures.js';
-import { createTopics, kafkaClient, produce, readRecords } from './kafka-helpers.js';
+import { ServiceProcess, createTopics, kafkaClient, produce, readRecords } from '@tributary/testing';
 import { expectClose, referenceAggregate } from './reference-aggregate.js';
 
 // Event times near the wall clock, so the broker's time-based retention of the changelog keeps them.

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSerde, RegistryClient } from '@tributary/avro';
 import { ContainerReferenceSchema, EnrichedReadingSchema, SensorReadingSchema } from '@tributary/schemas';
 import { DLQ_HEADERS } from '@tributary/streams';
-import { ServiceProcess } from '@tributary/testing';
 import { stackEndpoints } from '../../../libs/testing/src/vitest/endpoints.js';
 import { reading, reference } from './fixtures.js';
-import { createTopics, kafkaClient, produce, readRecords } from './kafka-helpers.js';
+import { ServiceProcess, createTopics, kafkaClient, produce, readRecords } from '@tributary/testing';
 
 describe('enrich service (broker, registry, Avro)', () => {
   const id = `enrich-it-${Date.now()}`;

@@ -9,13 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avroSerde, RegistryClient } from '@tributary/avro';
 import { AlertSchema, RiskScoreSchema, WindowAggregateSchema, type Alert, type RiskScore, type WindowAggregate } from '@tributary/schemas';
-import { ServiceProcess } from '@tributary/testing';
 import { stackEndpoints } from '../../../libs/testing/src/vitest/endpoints.js';
 import { DEFAULT_MODEL_PATH } from '../src/config.js';
 import { scoreBatch } from '../src/scoring/score-batch.js';
 import { loadScoringModel } from '../src/scoring-model.js';
 import { aggregate } from './fixtures.js';
-import { createTopics, kafkaClient, produce, readRecords } from './kafka-helpers.js';
+import { ServiceProcess, createTopics, kafkaClient, produce, readRecords } from '@tributary/testing';
 
 const MINUTE = 60_000;
 // Event times near the wall clock, so time-based retention keeps the records.

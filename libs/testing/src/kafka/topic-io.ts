@@ -1,4 +1,4 @@
-/** Small broker helpers for this service's integration test: topics, Avro produce, read_committed reads. */
+/** Small broker helpers for integration tests: a quiet client, topics, produce, read_committed reads (through the runtime's fixed kafkajs). */
 import type { IHeaders, ITopicConfig, Kafka as KafkaClient } from 'kafkajs';
 import { kafkajs } from '@tributary/streams';
 
