@@ -28,6 +28,8 @@ const KAFKAJS_TRANSIENT = new Set([
   'KafkaJSBrokerNotFound',
   'KafkaJSConnectionClosedError',
   'KafkaJSLockTimeout',
+  // The coordinator moves or reloads after a broker restart; kafkajs marks this one non-retriable.
+  'KafkaJSGroupCoordinatorNotFound',
 ]);
 
 function causes(error: unknown): unknown[] {

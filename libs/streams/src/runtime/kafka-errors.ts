@@ -23,5 +23,5 @@ export function isFenced(error: unknown): boolean {
 /** True when kafkajs (or a wrapped cause) marks the error retriable. */
 export function isRetriableKafkaError(error: unknown): boolean {
   return chain(error).some((e) => (e as { retriable?: unknown }).retriable === true) ||
-    chain(error).some((e) => ['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout'].includes((e as { name?: string }).name ?? ''));
+    chain(error).some((e) => ['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout', 'KafkaJSGroupCoordinatorNotFound'].includes((e as { name?: string }).name ?? ''));
 }
