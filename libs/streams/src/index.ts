@@ -72,3 +72,4 @@ export type { StreamsInstrumentation, StreamsState } from './runtime/instrumenta
 export { PartitionReader, type TopicPartition, type PartitionFetch } from './kafka/partition-reader.js';
 export { prepareTopics } from './runtime/topic-manager.js';
 export { kafkajs, filterAbortedMessages } from './kafka/kafkajs.js';
+export { isRetriableKafkaError, isFenced } from './runtime/kafka-errors.js';

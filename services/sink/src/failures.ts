@@ -5,7 +5,7 @@
  * errors are the record's fault (see `isDataError`). Anything else — a
  * missing column, a permission, a bug — stops the sink.
  */
-import { isRetriable } from '@tributary/streams';
+import { isRetriable, isRetriableKafkaError } from '@tributary/streams';
 
 /** The SQLSTATE of a PostgreSQL error, if it is one. */
 export function sqlState(error: unknown): string | undefined {
@@ -21,16 +21,6 @@ export function isDataError(error: unknown): boolean {
 
 const TRANSIENT_STATES = new Set(['55P03', '57014', '57P01', '57P02', '57P03', '25P03', '53300', '53400']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
-const KAFKAJS_TRANSIENT = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSNumberOfRetriesExceeded',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSLockTimeout',
-  // The coordinator moves or reloads after a broker restart; kafkajs marks this one non-retriable.
-  'KafkaJSGroupCoordinatorNotFound',
-]);
 
 function causes(error: unknown): unknown[] {
   const seen: unknown[] = [];
@@ -46,12 +36,12 @@ function causes(error: unknown): unknown[] {
 export function isTransient(error: unknown): boolean {
   if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof ReferenceError) return false;
   return causes(error).some((e) => {
-    if (isRetriable(e)) return true;
+    // Kafka's transient errors: the runtime's own classification (one list for every operator).
+    if (isRetriable(e) || isRetriableKafkaError(e)) return true;
     const state = sqlState(e);
     if (state !== undefined) return state.startsWith('08') || state.startsWith('40') || TRANSIENT_STATES.has(state);
-    const { code, name, message } = e as { code?: unknown; name?: unknown; message?: unknown };
+    const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if (typeof name === 'string' && KAFKAJS_TRANSIENT.has(name)) return true;
     // node-postgres reports a lost connection without a SQLSTATE.
     return typeof message === 'string' && /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
   });
