@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{libs,services,e2e,bench,schemas}/**/test/**/*.test.ts'],
+          include: ['{libs,services,e2e,bench,schemas,deploy}/**/test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{libs,services,e2e,bench,schemas}/**/*.int.test.ts'],
+          include: ['{libs,services,e2e,bench,schemas,deploy}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./libs/testing/src/vitest/stack-setup.ts'],
           fileParallelism: false,

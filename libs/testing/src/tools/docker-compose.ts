@@ -1,0 +1,2 @@
+// Filled in by the compose work: locates (or installs) Debian's docker-compose.
+export {};
