@@ -67,7 +67,8 @@ export class GroupLagPoller implements Operator {
   constructor(options: GroupLagPollerOptions) {
     this.#options = options;
     const { Kafka, logLevel } = kafkajs();
-    this.#admin = new Kafka({ logLevel: logLevel.NOTHING, ...options.kafka }).admin();
+    // Few retries inside a poll: the next interval is the retry, and a stop waits for the poll in progress.
+    this.#admin = new Kafka({ logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 2_000 }, ...options.kafka }).admin();
     this.#log = options.log ?? (() => undefined);
     this.#metrics = options.registry === undefined ? undefined : lagMetrics(options.registry);
   }
@@ -111,7 +112,9 @@ export class GroupLagPoller implements Operator {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       void this.poll()
-        .catch((error: unknown) => this.#log('warn', `lag poll failed: ${errorMessage(error)}; retrying in ${this.#interval} ms`, { error: errorMessage(error) }))
+        .catch((error: unknown) => {
+          if (!this.#stopped) this.#log('warn', `lag poll failed: ${errorMessage(error)}; retrying in ${this.#interval} ms`, { error: errorMessage(error) });
+        })
         .finally(() => this.#schedule(this.#interval));
     }, delayMs);
   }
