@@ -1,1 +1,1 @@
-export {};
+export { dashboardQueries, type DashboardQuery } from './grafana/index.js';
