@@ -47,21 +47,43 @@ function sources(dir: string): string[] {
 }
 
 /**
- * The metric names the code defines (`new Counter|Gauge|Histogram({ name:
- * 'tributary_…' })` in libs/service/src and services/*\/src), with the series
- * a histogram exposes (`_bucket`, `_sum`, `_count`) instead of its bare name.
+ * The metrics the code defines (`new Counter|Gauge|Histogram({ name:
+ * 'tributary_…', labelNames: […] })` in libs/service/src and services/*\/src)
+ * with their labels: every series name a query may read (a histogram's
+ * `_bucket`, `_sum`, `_count` instead of its bare name) mapped to the labels
+ * it carries (`service` on all, set by runService; `le` on buckets).
  */
-function definedMetrics(files: readonly string[]): Set<string> {
-  const names = new Set<string>();
+function definedMetrics(files: readonly string[]): Map<string, Set<string>> {
+  const series = new Map<string, Set<string>>();
   const definition = /new\s+(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{\s*name:\s*'(tributary_[a-z0-9_]+)'/g;
   for (const file of files) {
-    for (const [, kind, name] of readFileSync(file, 'utf8').matchAll(definition)) {
-      if (kind === 'Histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
-      else if (kind === 'Summary') for (const suffix of ['', '_sum', '_count']) names.add(`${name}${suffix}`);
-      else names.add(name!);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(definition)) {
+      const [, kind, name] = match;
+      // The options object runs to the next definition; its labelNames, if any, are the metric's labels.
+      const next = text.indexOf('new ', match.index + match[0].length);
+      const options = text.slice(match.index, next < 0 ? undefined : next);
+      const declared = /labelNames:\s*\[([^\]]*)\]/.exec(options)?.[1] ?? '';
+      const labels = ['service', ...[...declared.matchAll(/'([a-z_]+)'/g)].map((l) => l[1]!)];
+      const suffixes = kind === 'Histogram' ? ['_bucket', '_sum', '_count'] : kind === 'Summary' ? ['', '_sum', '_count'] : [''];
+      for (const suffix of suffixes) series.set(`${name}${suffix}`, new Set(suffix === '_bucket' ? [...labels, 'le'] : labels));
     }
   }
-  return names;
+  return series;
+}
+
+/**
+ * Labels an expression names (matchers and `by (…)` clauses) that none of
+ * the metrics it reads carries: a typo there gives an empty panel, not an error.
+ */
+function unknownLabels(expr: string, defined: Map<string, Set<string>>): string[] {
+  const code = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const known = new Set(usedMetrics(expr).flatMap((m) => [...(defined.get(m) ?? [])]));
+  const named = [
+    ...[...code.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((l) => l.trim())),
+    ...[...code.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1]!.matchAll(/([a-zA-Z_]\w*)\s*(?:=|!=|=~|!~)/g)].map((l) => l[1]!)),
+  ];
+  return [...new Set(named.filter((l) => l !== '' && !known.has(l)))];
 }
 
 function serviceSources(): string[] {
@@ -188,6 +210,21 @@ describe('Grafana dashboards', () => {
     const defined = definedMetrics(serviceSources());
     const unknown = dashboardQueries().flatMap(({ dashboard, panel, expr }) => usedMetrics(expr).filter((m) => !defined.has(m)).map((m) => `${dashboard} / ${panel}: ${m}`));
     expect(unknown).toEqual([]);
+  });
+
+  it('every label a query matches or groups by is one its metrics carry', () => {
+    const defined = definedMetrics(serviceSources());
+    const unknown = dashboardQueries().flatMap(({ dashboard, panel, expr }) => unknownLabels(expr, defined).map((l) => `${dashboard} / ${panel}: ${l} in ${expr}`));
+    expect(unknown).toEqual([]);
+  });
+
+  it('the label check catches a label the metric does not carry', () => {
+    const defined = definedMetrics(serviceSources());
+    expect(defined.get('tributary_aborts_total')).toEqual(new Set(['service', 'reason']));
+    expect(defined.get('tributary_commit_seconds_bucket')).toEqual(new Set(['service', 'le']));
+    expect(unknownLabels('sum by (reason) (rate(tributary_aborts_total{service="enrich"}[$__rate_interval]))', defined)).toEqual([]);
+    expect(unknownLabels('sum by (topic) (rate(tributary_aborts_total{service="enrich"}[$__rate_interval]))', defined)).toEqual(['topic']);
+    expect(unknownLabels('sum(rate(tributary_records_late_total{droped="true"}[$__rate_interval]))', defined)).toEqual(['droped']);
   });
 
   it('the metric-name check knows histogram series and catches a typo', () => {

@@ -52,8 +52,8 @@ export interface HeatmapPanel extends PanelBase {
 
 export interface TablePanel extends PanelBase {
   readonly kind: 'table';
-  /** Label columns to keep, in order; the rest (Time, Value) is hidden. */
-  readonly columns: readonly string[];
+  /** Columns to keep, in order, as [field, header] (`Value` is the sample); the rest (Time) is hidden. */
+  readonly columns: readonly (readonly [field: string, header: string])[];
 }
 
 export type Panel = TimeseriesPanel | StatPanel | HeatmapPanel | TablePanel;

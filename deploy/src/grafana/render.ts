@@ -190,15 +190,15 @@ function renderPanel(panel: Panel, id: number, gridPos: { h: number; w: number; 
         ...common,
         fieldConfig: { defaults, overrides: [] },
         options: { cellHeight: 'sm', showHeader: true },
-        // Instant label tables: keep the labels asked for, in that order, and drop Time/Value.
+        // Instant label tables: keep the fields asked for, in that order, under their headers; drop Time.
         transformations: [
           {
             id: 'organize',
             options: {
               excludeByName: {},
-              includeByName: Object.fromEntries(panel.columns.map((c) => [c, true])),
-              indexByName: Object.fromEntries(panel.columns.map((c, i) => [c, i])),
-              renameByName: {},
+              includeByName: Object.fromEntries(panel.columns.map(([field]) => [field, true])),
+              indexByName: Object.fromEntries(panel.columns.map(([field], i) => [field, i])),
+              renameByName: Object.fromEntries(panel.columns.map(([field, header]) => [field, header])),
             },
           },
         ],

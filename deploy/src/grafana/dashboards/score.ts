@@ -21,8 +21,12 @@ export function scoreDashboard(): DashboardSpec {
       {
         title: 'Model',
         panels: [
-          table('Model by instance count', `count by (model, version) (${sel('tributary_score_model_info', S)})`, {
-            columns: ['model', 'version', 'Value'],
+          table('Model served', `count by (model, version) (${sel('tributary_score_model_info', S)})`, {
+            columns: [
+              ['model', 'Model'],
+              ['version', 'Version'],
+              ['Value', 'Instances'],
+            ],
             width: 8,
             height: 4,
             description: 'Model name and version served, with the number of instances serving it (two rows during a rollout).',
