@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@tributary/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { setupEnv } from '../../e2e/src/cli/config.js';
 import { aggregateEnv } from '../../services/aggregate/src/config.js';
 import { enrichEnv } from '../../services/enrich/src/config.js';
@@ -266,6 +266,34 @@ describe('helm chart helm/tributary', { timeout: 120_000 }, () => {
         expect(JSON.parse(text), file).toEqual(JSON.parse(readFileSync(path.join(DASHBOARDS_SOURCE, file), 'utf8')));
       }
     }
+  });
+
+  describe('PrometheusRule template, on a copy of the chart with a rule file of its own', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-helm-rules-'));
+    const chart = path.join(dir, 'tributary');
+    const rules = path.join(chart, 'files/rules/tributary.rules.yml');
+    beforeAll(() => {
+      // dereference: the copy must not depend on where the chart's links point
+      cpSync(CHART, chart, { recursive: true, dereference: true });
+      rmSync(path.dirname(rules), { recursive: true, force: true });
+      mkdirSync(path.dirname(rules), { recursive: true });
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('turns the rule file\'s groups into spec.groups', async () => {
+      const groups = [{ name: 'tributary', rules: [{ alert: 'TributaryDown', expr: 'up{job="tributary"} == 0', for: '5m', labels: { severity: 'critical' } }] }];
+      writeFileSync(rules, `# Prometheus rule-file format\n${stringify({ groups })}`);
+      const objects = await helmTemplate(chart, { set: { 'metrics.prometheusRule.enabled': 'true' } });
+      const rendered = byKind(objects, 'PrometheusRule');
+      expect(validateObjects(rendered)).toEqual([]);
+      expect(rendered.map((r) => (r['spec'] as { groups: unknown }).groups)).toEqual([groups]);
+    });
+
+    it('renders nothing (and does not fail) for an empty rule file', async () => {
+      writeFileSync(rules, '');
+      const objects = await helmTemplate(chart, { set: { 'metrics.prometheusRule.enabled': 'true' } });
+      expect(byKind(objects, 'PrometheusRule')).toEqual([]);
+    });
   });
 
   describe('packaged', () => {
