@@ -24,10 +24,13 @@ export function pipelineTopicConfigs(partitions: number, replicationFactor = 1):
   }));
 }
 
-/** Creates the missing topics; an existing topic with another partition count is an error (keys would move). */
-export async function createPipelineTopics(admin: Admin, partitions: number): Promise<void> {
+/**
+ * Creates the missing topics (`replicationFactor` copies of each partition);
+ * an existing topic with another partition count is an error (keys would move).
+ */
+export async function createPipelineTopics(admin: Admin, partitions: number, replicationFactor = 1): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const wanted = pipelineTopicConfigs(partitions);
+  const wanted = pipelineTopicConfigs(partitions, replicationFactor);
   const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   // A topic created a moment ago can still be unknown to the metadata the operators ask for: wait until all are served.
@@ -49,9 +52,12 @@ export async function createPipelineTopics(admin: Admin, partitions: number): Pr
   }
 }
 
-/** Registers `schemas/*.avsc` (each subject's file as its latest version, under the registry's compatibility rule). */
-export async function registerPipelineSchemas(registryUrl: string): Promise<number> {
-  const registry = new RegistryClient({ url: registryUrl });
+/**
+ * Registers `schemas/*.avsc` (each subject's file as its latest version, under the registry's compatibility rule).
+ * Takes the registry's URL, or a client (one with credentials).
+ */
+export async function registerPipelineSchemas(registryOrUrl: string | RegistryClient): Promise<number> {
+  const registry = typeof registryOrUrl === 'string' ? new RegistryClient({ url: registryOrUrl }) : registryOrUrl;
   const files = loadSchemaFiles(SCHEMA_DIR);
   for (const file of files) await registry.register(file.subject, file.text);
   return files.length;

@@ -1,0 +1,57 @@
+/**
+ * Environment of the image's one-shot and helper commands (`tributary setup`,
+ * `tributary simulate`), read and validated like the operators' own: a bad
+ * value stops the command with a message naming the variable.
+ */
+import { ConfigError, errorMessage } from '@tributary/streams';
+import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf, type ConfigSpec } from '@tributary/service';
+
+/** `tributary setup`: where the topics and schemas go, and how long Kafka and the registry may take to come up. */
+export const setupEnv = {
+  ...kafkaEnv,
+  ...registryEnv,
+  /** Partitions of every pipeline topic (all are keyed by container id, so they share one count). */
+  PARTITIONS: env.int({ default: 4, min: 1 }),
+  /** Copies of each partition; at most the number of brokers. */
+  REPLICATION_FACTOR: env.int({ default: 1, min: 1 }),
+  /** How long setup keeps retrying while Kafka or the registry are still starting, before it fails. */
+  SETUP_TIMEOUT_MS: env.int({ default: 120_000, min: 1 }),
+  LOG_LEVEL: httpEnv.LOG_LEVEL,
+};
+
+export type SetupConfig = ConfigOf<typeof setupEnv>;
+
+/** `tributary simulate`: the fleet, its pace, and where it posts. */
+export const simulateEnv = {
+  ...kafkaEnv,
+  ...registryEnv,
+  /** Base URL of ingest; readings go to `<INGEST_URL>/records`. */
+  INGEST_URL: env.url({ default: 'http://127.0.0.1:8080' }),
+  /** Sent as `Authorization: Bearer …` when ingest requires a token. */
+  INGEST_TOKEN: env.string({ optional: true, secret: true }),
+  /** Same seed, same fleet: container ids, cargo, which units fail and when. */
+  SEED: env.int({ default: 42, min: 0 }),
+  CONTAINERS: env.int({ default: 40, min: 1 }),
+  /** Simulated seconds per wall-clock second (each container reports once per simulated second). */
+  SPEED: env.number({ default: 10, min: 0.01 }),
+  /** How long the simulator waits for Kafka and the registry before it gives up. */
+  STARTUP_TIMEOUT_MS: env.int({ default: 120_000, min: 1 }),
+  LOG_LEVEL: httpEnv.LOG_LEVEL,
+};
+
+export type SimulateConfig = ConfigOf<typeof simulateEnv>;
+
+/**
+ * Reads `spec` from the environment; on a ConfigError prints one JSON line
+ * (the operators' log format) and exits 2, the usage-error code the
+ * operators use for a bad configuration.
+ */
+export function readCommandConfig<S extends ConfigSpec>(command: string, spec: S, source: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  try {
+    return readConfig(spec, source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(JSON.stringify({ level: 'fatal', service: command, msg: `invalid configuration: ${errorMessage(error)}` }));
+    process.exit(2);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `tributary simulate`: the cold-chain fleet simulator as a program. Publishes
+ * the fleet's container references to the compacted reference topic, then
+ * posts its readings to ingest as NDJSON at SPEED simulated seconds per
+ * second (simulated time starts now), until the simulated day is over.
+ * SIGTERM stops it cleanly: no new batch, the one in flight gets 5 s.
+ *
+ *   INGEST_URL=http://ingest:8080 SEED=42 CONTAINERS=40 SPEED=10 tributary simulate
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { createLogger, kafkaConfig, registryClient } from '@tributary/service';
+import { errorMessage } from '@tributary/streams';
+import { feed } from '../pipeline/feeder.js';
+import { IngestClient } from '../pipeline/ingest-client.js';
+import { publishReferences } from '../pipeline/reference-publisher.js';
+import { simulateFleet } from '../simulator/index.js';
+import { readCommandConfig, simulateEnv } from './config.js';
+import { StoppedWhileWaiting, untilReady } from './retry.js';
+
+const DAY_MS = 24 * 3_600_000;
+const PROGRESS_EVERY_MS = 10_000;
+/** How long the batch in flight may take after a signal (ingest may itself be stopping). */
+const DRAIN_MS = 5_000;
+
+const config = readCommandConfig('simulate', simulateEnv);
+const log = createLogger('simulate', config.LOG_LEVEL);
+const exit = (code: number): void => void setImmediate(() => process.exit(code));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Node is PID 1 in the container: these handlers are what makes `docker stop` a clean stop rather than a SIGKILL after the grace period.
+let stopping = false;
+const signalled = new Promise<NodeJS.Signals>((resolve) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+});
+void signalled.then((signal) => {
+  stopping = true;
+  log.info({ signal }, 'stopping');
+});
+
+try {
+  // Failures early in the simulated day (the model alerts about an hour ahead), so alerts come within the first minutes.
+  const fleet = simulateFleet({
+    seed: config.SEED,
+    containers: config.CONTAINERS,
+    startTime: Math.floor(Date.now() / 60_000) * 60_000,
+    durationMs: DAY_MS,
+    failingShare: 0.25,
+    failsAtRange: [0.01, 0.15],
+  });
+  const kafka = new Kafka({ ...kafkaConfig(config, 'tributary-simulate'), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const registry = registryClient(config);
+  await untilReady('Kafka and the schema registry', () => publishReferences(kafka, registry, fleet.references), {
+    deadline: Date.now() + config.STARTUP_TIMEOUT_MS,
+    log,
+    stopped: () => stopping,
+  });
+  const readingsPerSecond = config.CONTAINERS * config.SPEED;
+  log.info({ seed: config.SEED, containers: config.CONTAINERS, references: fleet.references.length, ingest: config.INGEST_URL, readingsPerSecond }, 'references published; posting readings');
+
+  const client = new IngestClient({ url: config.INGEST_URL, ...(config.INGEST_TOKEN !== undefined ? { token: config.INGEST_TOKEN } : {}), stopped: () => stopping });
+  let lastProgress = Date.now();
+  const feeding = feed(client, fleet.posts(), {
+    readingsPerSecond,
+    batchSize: 200,
+    stopped: () => stopping,
+    onProgress: (stats) => {
+      if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = Date.now();
+      log.info({ ...stats, retries: client.retries }, 'progress');
+    },
+  });
+  const outcome = await Promise.race([feeding.then((stats) => ({ done: stats })), signalled.then((signal) => ({ signal }))]);
+  if ('signal' in outcome) {
+    await Promise.race([feeding.catch(() => undefined), sleep(DRAIN_MS)]);
+    log.info('stopped');
+  } else {
+    log.info({ ...outcome.done, retries: client.retries }, 'the simulated day is over');
+  }
+  exit(0);
+} catch (error) {
+  if (stopping || error instanceof StoppedWhileWaiting) {
+    log.info('stopped');
+    exit(0);
+  } else {
+    log.fatal({ err: error }, `simulate failed: ${errorMessage(error)}`);
+    exit(1);
+  }
+}
