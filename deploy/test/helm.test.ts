@@ -221,6 +221,22 @@ describe('helm chart helm/tributary', { timeout: 120_000 }, () => {
     }
   });
 
+  it('points every *_FILE variable into a volume the container mounts', () => {
+    let files = 0;
+    for (const program of [...OPERATORS, 'setup']) {
+      const { object, container } = workload(allOn, program);
+      const mounts = (podSpecOf(object)!.containers[0] as { volumeMounts?: { mountPath: string }[] }).volumeMounts ?? [];
+      for (const v of container.env ?? []) {
+        if (!v.name.endsWith('_FILE')) continue;
+        files += 1;
+        expect(mounts.some((m) => v.value?.startsWith(`${m.mountPath}/`) === true), `${program} ${v.name}=${v.value}`).toBe(true);
+      }
+    }
+    // Kafka CA, cert, key on all seven; the database CA on the sink.
+    expect(files).toBe(7 * 3 + 1);
+    expect(envValue(workload(allOn, 'sink').container, 'DATABASE_SSL_CA_FILE')).toBe('/etc/tributary/database-tls/ca.crt');
+  });
+
   it('runs setup as a pre-install and pre-upgrade hook Job with its partitions and replication factor', () => {
     const { object, container } = workload(defaults, 'setup');
     expect(object.kind).toBe('Job');

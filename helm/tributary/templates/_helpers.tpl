@@ -69,6 +69,7 @@ app.kubernetes.io/component: {{ .program }}
 {{- end }}
 
 {{- define "tributary.tlsMountPath" -}}/etc/tributary/kafka-tls{{- end }}
+{{- define "tributary.databaseTlsMountPath" -}}/etc/tributary/database-tls{{- end }}
 
 {{/*
 Plain (non-secret) Kafka and registry variables, as a YAML map; ctx: dict root registry(bool).
@@ -158,6 +159,12 @@ GROUP_ID: {{ $op.groupId | quote }}
 SINK_TOPICS: {{ join "," $op.topics | quote }}
 DATABASE_SCHEMA: {{ $v.database.schema | quote }}
 DATABASE_SSL: {{ $v.database.ssl | quote }}
+{{- if $v.database.caSecret }}
+{{- if ne $v.database.ssl "verify-full" }}
+{{- fail "database.caSecret needs database.ssl=verify-full (the sink refuses a CA it would not use)" }}
+{{- end }}
+DATABASE_SSL_CA_FILE: {{ printf "%s/%s" (include "tributary.databaseTlsMountPath" .) $v.database.caKey | quote }}
+{{- end }}
 {{- else if eq .key "lagExporter" }}
 {{- if $op.groups }}
 GROUPS: {{ join "," $op.groups | quote }}
@@ -219,22 +226,35 @@ expands only from variables defined earlier in the list.
 {{- end }}
 
 {{/* Volumes and mounts every pod gets: a writable /tmp (the root filesystem is read-only) and the Kafka TLS files. */}}
+{{/* ctx: dict root key; the database CA goes to the sink only. */}}
 {{- define "tributary.volumes" -}}
+{{- $v := .root.Values }}
 - name: tmp
   emptyDir: {}
-{{- if .Values.kafka.tls.enabled }}
+{{- if $v.kafka.tls.enabled }}
 - name: kafka-tls
   secret:
-    secretName: {{ required "kafka.tls.existingSecret is required with kafka.tls.enabled" .Values.kafka.tls.existingSecret }}
+    secretName: {{ required "kafka.tls.existingSecret is required with kafka.tls.enabled" $v.kafka.tls.existingSecret }}
+{{- end }}
+{{- if and (eq .key "sink") $v.database.caSecret }}
+- name: database-tls
+  secret:
+    secretName: {{ $v.database.caSecret }}
 {{- end }}
 {{- end }}
 
 {{- define "tributary.volumeMounts" -}}
+{{- $v := .root.Values }}
 - name: tmp
   mountPath: /tmp
-{{- if .Values.kafka.tls.enabled }}
+{{- if $v.kafka.tls.enabled }}
 - name: kafka-tls
   mountPath: {{ include "tributary.tlsMountPath" . }}
+  readOnly: true
+{{- end }}
+{{- if and (eq .key "sink") $v.database.caSecret }}
+- name: database-tls
+  mountPath: {{ include "tributary.databaseTlsMountPath" . }}
   readOnly: true
 {{- end }}
 {{- end }}
