@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@tributary/testing';
+import { promisify } from 'node:util';
+import { helmBinary, REPO_ROOT } from '@tributary/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { setupEnv } from '../../e2e/src/cli/config.js';
@@ -41,7 +43,6 @@ const SPECS: Readonly<Record<string, object>> = {
   setup: setupEnv,
 };
 const OPERATORS = ['ingest', 'enrich', 'aggregate', 'score', 'sink', 'lag-exporter'];
-const VALUES_KEY: Readonly<Record<string, string>> = { 'lag-exporter': 'lagExporter' };
 const defaultValues = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
 
 function byKind(objects: readonly KubeObject[], kind: string): KubeObject[] {
@@ -81,6 +82,14 @@ describe('helm chart helm/tributary', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     [defaults, allOn] = await Promise.all([helmTemplate(CHART), helmTemplate(CHART, { valuesFiles: [ALL_ON] })]);
   }, 120_000);
+
+  it('uses the helm v4 binary extracted from the npm package, the same path on every call', async () => {
+    const helm = await helmBinary();
+    expect(helm).toMatch(/tools\/helm-[\d.]+\/helm$/);
+    expect(await helmBinary()).toBe(helm);
+    const { stdout } = await promisify(execFile)(helm, ['version', '--short']);
+    expect(stdout).toMatch(/^v4\./);
+  });
 
   it('passes helm lint --strict with the default values', async () => {
     expect(await helmLint(CHART, { strict: true })).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -250,7 +259,8 @@ describe('helm chart helm/tributary', { timeout: 120_000 }, () => {
   it('adds HorizontalPodAutoscalers only when enabled, and then leaves replicas to them', () => {
     expect(byKind(defaults, 'HorizontalPodAutoscaler')).toEqual([]);
     const hpas = byKind(allOn, 'HorizontalPodAutoscaler');
-    const autoscaled = OPERATORS.filter((p) => (defaultValues[VALUES_KEY[p] ?? p] !== undefined) && hpas.some((h) => (h['spec'] as { scaleTargetRef: { name: string } }).scaleTargetRef.name === workload(allOn, p).object.metadata.name));
+    const autoscaled = OPERATORS.filter((p) => hpas.some((h) => (h['spec'] as { scaleTargetRef: { name: string } }).scaleTargetRef.name === workload(allOn, p).object.metadata.name));
+    expect(hpas).toHaveLength(autoscaled.length);
     expect(autoscaled).toEqual(['ingest', 'enrich', 'aggregate', 'score', 'sink']);
     for (const program of autoscaled) expect((workload(allOn, program).object['spec'] as { replicas?: number }).replicas, program).toBeUndefined();
     expect((workload(defaults, 'enrich').object['spec'] as { replicas?: number }).replicas).toBe(2);
