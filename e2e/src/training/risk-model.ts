@@ -4,7 +4,7 @@
  * for the model card. Deterministic: the same options give byte-identical
  * model files.
  */
-import { FeatureExtractor, parseFeatures, writeLogisticRegressionOnnx, type ModelMetadata } from '@tributary/score';
+import { FeatureExtractor, parseFeatures, quantileBins, writeLogisticRegressionOnnx, type ModelMetadata } from '@tributary/score';
 import { alertFigures, checkFleet, DEFAULT_CHECK_FLEET, type AlertFigures, type CheckFleetOptions } from './alert-check.js';
 import { auc } from './auc.js';
 import { heldOutContainers, labelledHistory, type LabelledWindow } from './dataset.js';
@@ -45,6 +45,9 @@ export const RISK_FEATURES: readonly FeatureDefinition[] = [
   { name: 'coolingPowerMeanKw', expression: 'coolingPowerKw.mean', unit: 'kW', meaning: 'mean electrical draw of the cooling unit' },
   { name: 'coolingPowerMinKw', expression: 'coolingPowerKw.min', unit: 'kW', meaning: 'lowest electrical draw of the window (the fans alone when the compressor stopped)' },
 ];
+
+/** Quantile bins of each feature's training distribution in model.json (deciles): what the score operator's drift metrics compare with. */
+export const DRIFT_QUANTILES = 10;
 
 /** A fleet the trained model is checked on the way the product uses it (see alert-check.ts). */
 export interface NamedCheckFleet {
@@ -211,16 +214,32 @@ export function trainRiskModel(options: TrainingOptions): TrainingResult {
     };
   });
 
+  const names = RISK_FEATURES.map((f) => f.name);
+  const heldOutAuc = auc(testRisk, testLabels);
+  const trainAuc = auc(trainRisk, trainLabels);
   const metadata: ModelMetadata = {
     name: resolved.name,
     version: resolved.version,
     inputName: 'features',
     outputName: 'risk',
     contributionsName: 'contributions',
-    features: RISK_FEATURES.map((f) => f.name),
+    features: names,
     featureExpressions: Object.fromEntries(RISK_FEATURES.map((f) => [f.name, f.expression])),
     horizonMinutes: resolved.horizonMinutes,
     threshold,
+    trainingData: {
+      from: new Date(train.reduce((t, w) => Math.min(t, w.windowStart), Infinity)).toISOString(),
+      to: new Date(train.reduce((t, w) => Math.max(t, w.windowEnd), -Infinity)).toISOString(),
+      rows: train.length,
+    },
+    evaluation: {
+      heldOutRows: test.length,
+      heldOutPositives: countPositives(test),
+      heldOutAuc: Number(heldOutAuc.toFixed(4)),
+      trainAuc: Number(trainAuc.toFixed(4)),
+    },
+    // The rows the model was fitted on (the held-out units left out), after the null rule, as the operator sees them.
+    featureDistribution: Object.fromEntries(names.map((name, i) => [name, quantileBins(train.map((w) => w.features[i] as number), DRIFT_QUANTILES)])),
   };
   const onnx = writeLogisticRegressionOnnx({
     name: metadata.name,
@@ -246,8 +265,8 @@ export function trainRiskModel(options: TrainingOptions): TrainingResult {
       train: { containers: history.containers.length - held.size, windows: train.length, positives: countPositives(train) },
       heldOut: { containers: held.size, windows: test.length, positives: countPositives(test), failingContainers: failing.filter((c) => held.has(c.containerId)).length },
     },
-    trainAuc: auc(trainRisk, trainLabels),
-    heldOutAuc: auc(testRisk, testLabels),
+    trainAuc,
+    heldOutAuc,
     thresholds,
     threshold,
     bestF1Threshold: bestF1,

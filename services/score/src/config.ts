@@ -32,6 +32,8 @@ export const scoreEnv = {
   PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
   /** Also the longest a window waits for its score: the model runs once per commit, on everything processed since the last. */
   COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
+  /** Drift metrics: PSI of each feature over the last this many scored windows against the training distribution; 0 disables them. */
+  DRIFT_WINDOW_ROWS: env.int({ default: 1000, min: 0 }),
 };
 
 export type ScoreConfig = ConfigOf<typeof scoreEnv>;

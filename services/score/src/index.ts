@@ -2,13 +2,16 @@ export { buildTopology, DEFAULT_SCORE_TOPICS, SCORE_NODES, type ScoreTopics, typ
 export { ScoreProcessor, SCORES_CHILD, ALERTS_CHILD, type ScoreObserver } from './topology/score-processor.js';
 export { loadConfig, scoreEnv, DEFAULT_MODEL_PATH, type ScoreConfig } from './config.js';
 export { avroScoreSerdes, type AvroScoreSerdes } from './serdes.js';
-export { scoreMetrics } from './metrics.js';
+export { scoreMetrics, type ScoreMetricsOptions } from './metrics.js';
+export { FeatureDrift } from './drift/feature-drift.js';
+export { driftMetrics } from './drift/drift-metrics.js';
+export { binIndex, quantileBins, populationStabilityIndex, PSI_EPSILON, type BinnedDistribution } from './drift/psi.js';
 export { loadScoringModel, type ScoringModel, type ScoringModelOptions } from './scoring-model.js';
 export { FeatureExtractor, parseFeatures, formatFeatures, checkFeaturePaths, type FeatureSpec } from './features/feature-spec.js';
 export { featuresForModel, type ModelFeatureOptions } from './features/model-features.js';
 export { numericPaths } from './features/numeric-paths.js';
 export { OnnxScorer, metadataPathFor, type BatchScorer, type BatchScores } from './model/onnx-scorer.js';
-export { parseModelMetadata, defaultFeatureItems, type ModelMetadata } from './model/model-metadata.js';
+export { parseModelMetadata, defaultFeatureItems, type ModelMetadata, type TrainingData, type ModelEvaluation } from './model/model-metadata.js';
 export {
   writeLogisticRegressionOnnx,
   OPSET_VERSION,

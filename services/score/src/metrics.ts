@@ -1,14 +1,22 @@
 /** The score operator's own Prometheus metrics (the runtime's tributary_* metrics come from the service shell). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { driftMetrics } from './drift/drift-metrics.js';
+import type { FeatureDrift } from './drift/feature-drift.js';
 import type { ModelMetadata } from './model/model-metadata.js';
 import type { ScoreObserver } from './topology/score-processor.js';
+
+export interface ScoreMetricsOptions {
+  /** Drift of the inputs against the training distribution (see FeatureDrift.forModel); none: no drift metrics. */
+  readonly drift?: FeatureDrift | undefined;
+}
 
 /**
  * Registers the metrics and returns the observer that feeds them. Counts are
  * taken when a batch is scored, before its transaction commits: an aborted
- * transaction's windows count again when they are reprocessed.
+ * transaction's windows count again when they are reprocessed (and enter
+ * the drift window twice).
  */
-export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'name' | 'version'>): ScoreObserver {
+export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'name' | 'version'>, options: ScoreMetricsOptions = {}): ScoreObserver {
   const info = new Gauge({
     name: 'tributary_score_model_info',
     help: 'The model this instance scores with (value 1), by name and version.',
@@ -21,7 +29,9 @@ export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'nam
   const risk = new Histogram({
     name: 'tributary_score_risk',
     help: 'Distribution of the risk scores (a shift here without a change of model is drift in the input).',
-    buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+    // A probability in [0, 1]. Failing windows are rare, so most risks sit far below 0.05: the low buckets
+    // show a shift in that bulk, the 0.1-steps the thresholds (ALERT_THRESHOLD, CRITICAL_THRESHOLD).
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
     registers: [registry],
   });
   const inference = new Histogram({
@@ -36,7 +46,9 @@ export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'nam
     buckets: [1, 10, 100, 1_000, 10_000],
     registers: [registry],
   });
+  const drift = options.drift === undefined ? undefined : driftMetrics(registry, model.name, options.drift);
   return {
+    ...(drift === undefined ? {} : { inputsScored: drift }),
     batchScored: (rows, seconds) => {
       inference.observe(seconds);
       batchRows.observe(rows);

@@ -10,11 +10,33 @@
  *   "features": ["tempAboveSetpointC", "coolingPowerKw"],
  *   "featureExpressions": { "tempAboveSetpointC": "temperatureC.mean-setpointC", "coolingPowerKw": "coolingPowerKw.mean" },
  *   "horizonMinutes": 120,
- *   "threshold": 0.8
+ *   "threshold": 0.8,
+ *   "trainingData": { "from": "2025-01-06T00:00:00.000Z", "to": "2025-01-07T00:00:00.000Z", "rows": 95389 },
+ *   "evaluation": { "heldOutRows": 41358, "heldOutPositives": 300, "heldOutAuc": 0.9609, "trainAuc": 0.95 },
+ *   "featureDistribution": { "tempAboveSetpointC": { "edges": [-0.5, 0, 0.4], "proportions": [0.2, 0.3, 0.3, 0.2] }, "…": "…" }
  * }
  * ```
  */
 import { ModelError } from '../errors.js';
+import type { BinnedDistribution } from '../drift/psi.js';
+
+/** Which rows the model was fitted on (informational). */
+export interface TrainingData {
+  /** Event time of the first training window's start (ISO 8601). */
+  readonly from: string;
+  /** Event time of the last training window's end (ISO 8601). */
+  readonly to: string;
+  /** Training rows (windows). */
+  readonly rows: number;
+}
+
+/** The training run's held-out figures (informational). */
+export interface ModelEvaluation {
+  readonly heldOutRows: number;
+  readonly heldOutPositives: number;
+  readonly heldOutAuc: number;
+  readonly trainAuc: number;
+}
 
 export interface ModelMetadata {
   readonly name: string;
@@ -33,6 +55,14 @@ export interface ModelMetadata {
   readonly horizonMinutes: number;
   /** Alert threshold the model's card suggests (informational: ALERT_THRESHOLD decides). */
   readonly threshold?: number;
+  readonly trainingData?: TrainingData;
+  readonly evaluation?: ModelEvaluation;
+  /**
+   * Each feature's distribution over the training rows (quantile bins, see
+   * drift/psi.ts), for every feature: what the drift metrics compare the
+   * operator's recent inputs with. Absent: no drift metrics.
+   */
+  readonly featureDistribution?: Readonly<Record<string, BinnedDistribution>>;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -57,6 +87,9 @@ export function parseModelMetadata(json: unknown, source: string): ModelMetadata
   }
   if (typeof m.horizonMinutes !== 'number' || !Number.isInteger(m.horizonMinutes) || m.horizonMinutes <= 0) fail('"horizonMinutes" must be a positive integer');
   if (m.threshold !== undefined && !(typeof m.threshold === 'number' && m.threshold >= 0 && m.threshold <= 1)) fail('"threshold" must be a number between 0 and 1');
+  const trainingData = m.trainingData === undefined ? undefined : parseTrainingData(m.trainingData, fail);
+  const evaluation = m.evaluation === undefined ? undefined : parseEvaluation(m.evaluation, fail);
+  const featureDistribution = m.featureDistribution === undefined ? undefined : parseDistribution(m.featureDistribution, features, fail);
   return {
     name: m.name as string,
     version: m.version as string,
@@ -67,7 +100,58 @@ export function parseModelMetadata(json: unknown, source: string): ModelMetadata
     ...(m.featureExpressions === undefined ? {} : { featureExpressions: m.featureExpressions as Record<string, string> }),
     horizonMinutes: m.horizonMinutes as number,
     ...(m.threshold === undefined ? {} : { threshold: m.threshold as number }),
+    ...(trainingData === undefined ? {} : { trainingData }),
+    ...(evaluation === undefined ? {} : { evaluation }),
+    ...(featureDistribution === undefined ? {} : { featureDistribution }),
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function parseTrainingData(v: unknown, fail: (what: string) => never): TrainingData {
+  if (!isObject(v)) return fail('"trainingData" must be an object');
+  for (const key of ['from', 'to'] as const) {
+    const t = v[key];
+    if (!isString(t) || Number.isNaN(Date.parse(t))) fail(`"trainingData.${key}" must be an ISO 8601 time`);
+  }
+  if (!isCount(v.rows)) fail('"trainingData.rows" must be a non-negative integer');
+  return { from: v.from as string, to: v.to as string, rows: v.rows };
+}
+
+function parseEvaluation(v: unknown, fail: (what: string) => never): ModelEvaluation {
+  if (!isObject(v)) return fail('"evaluation" must be an object');
+  for (const key of ['heldOutRows', 'heldOutPositives'] as const) if (!isCount(v[key])) fail(`"evaluation.${key}" must be a non-negative integer`);
+  for (const key of ['heldOutAuc', 'trainAuc'] as const) {
+    const auc = v[key];
+    if (!(typeof auc === 'number' && auc >= 0 && auc <= 1)) fail(`"evaluation.${key}" must be a number between 0 and 1`);
+  }
+  return { heldOutRows: v.heldOutRows as number, heldOutPositives: v.heldOutPositives as number, heldOutAuc: v.heldOutAuc as number, trainAuc: v.trainAuc as number };
+}
+
+/** Checks every feature has a distribution (and nothing else does): strictly increasing finite edges, one proportion per bin, summing to 1. */
+function parseDistribution(v: unknown, features: readonly string[], fail: (what: string) => never): Record<string, BinnedDistribution> {
+  if (!isObject(v)) return fail('"featureDistribution" must map feature names to { edges, proportions }');
+  const extra = Object.keys(v).filter((name) => !features.includes(name));
+  if (extra.length > 0) fail(`"featureDistribution" names features the model does not take: ${extra.join(', ')}`);
+  const result: Record<string, BinnedDistribution> = {};
+  for (const name of features) {
+    const d = v[name];
+    const where = `"featureDistribution.${name}"`;
+    if (!isObject(d)) return fail(`${where} is missing (a distribution must cover every feature)`);
+    const { edges, proportions } = d;
+    if (!Array.isArray(edges) || !edges.every((e, i) => Number.isFinite(e) && (i === 0 || (e as number) > (edges[i - 1] as number)))) {
+      fail(`${where}.edges must be strictly increasing finite numbers`);
+    }
+    const bins = (edges as number[]).length + 1;
+    if (!Array.isArray(proportions) || proportions.length !== bins || !proportions.every((p) => typeof p === 'number' && p >= 0 && p <= 1)) {
+      fail(`${where}.proportions must be ${bins} numbers between 0 and 1 (one per bin: edges + 1)`);
+    }
+    const sum = (proportions as number[]).reduce((s, p) => s + p, 0);
+    if (Math.abs(sum - 1) > 1e-3) fail(`${where}.proportions sum to ${sum}, not 1`);
+    result[name] = { edges: edges as number[], proportions: proportions as number[] };
+  }
+  return result;
 }
 
 /** The model's own feature mapping in FEATURES syntax (`name=expr` items), or undefined when it declares none. */

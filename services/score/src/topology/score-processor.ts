@@ -31,6 +31,8 @@ export const ALERTS_CHILD = 'alerts-sink';
  */
 export interface ScoreObserver {
   batchScored?(rows: number, seconds: number): void;
+  /** The feature rows the model saw in one batch (model input order), once per batch. */
+  inputsScored?(features: readonly (readonly number[])[]): void;
   scored?(score: RiskScore): void;
   alerted?(severity: Severity): void;
 }
@@ -82,6 +84,7 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
     const started = performance.now();
     const results = await scoreBatch(this.#scorer, batch, this.#policy, new Date(context.currentSystemTime()));
     this.#observer.batchScored?.(batch.length, (performance.now() - started) / 1000);
+    this.#observer.inputsScored?.(batch.map((p) => p.features));
     results.forEach(({ score, alert }, i) => {
       const { key, timestamp } = batch[i] as Pending;
       context.forward({ key, value: score, timestamp }, SCORES_CHILD);
