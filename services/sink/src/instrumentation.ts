@@ -16,4 +16,6 @@ export interface SinkInstrumentation {
   /** The partition is no longer assigned here. */
   partitionRevoked?(topic: string, partition: number): void;
   partitionsAssigned?(count: number): void;
+  /** The informational commit of the stored offsets to the Kafka group failed (the database offsets are unaffected). */
+  groupCommitFailed?(): void;
 }

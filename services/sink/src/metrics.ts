@@ -31,6 +31,11 @@ export function sinkMetrics(registry: Registry, standard: StreamsInstrumentation
     labelNames: ['topic', 'partition'],
     registers,
   });
+  const groupCommitFailures = new Counter({
+    name: 'tributary_sink_group_commit_failures_total',
+    help: 'Informational commits of the stored offsets to the Kafka consumer group that failed (PostgreSQL stays the truth; the next batch commits again).',
+    registers,
+  });
   const assigned = new Gauge({ name: 'tributary_sink_partitions_assigned', help: 'Partitions assigned to this instance.', registers });
   for (const outcome of ['committed', 'fenced', 'failed']) transactions.inc({ outcome }, 0);
 
@@ -55,5 +60,6 @@ export function sinkMetrics(registry: Registry, standard: StreamsInstrumentation
     },
     partitionRevoked: (topic, partition) => lag.remove({ topic, partition: String(partition) }),
     partitionsAssigned: (count) => assigned.set(count),
+    groupCommitFailed: () => groupCommitFailures.inc(),
   };
 }

@@ -16,13 +16,19 @@
  *   behind the offset-row fence.
  * - Failures: a transient one pauses the partition and retries it from its
  *   position after a backoff; anything else fails the sink (`healthy` false).
- * - Stop: stop fetching, let the open transaction finish, leave the group.
+ * - Kafka's committed offsets: after each committed transaction the same
+ *   next offsets are committed to the group too, best-effort and in the
+ *   background (`group-offsets.ts`), only so that the broker's view (lag
+ *   exporter, kafka-consumer-groups.sh) shows the sink's progress. The sink
+ *   never reads them: it resumes from `sink_offsets`.
+ * - Stop: stop fetching, let the open transaction finish, send the last
+ *   offsets to the group, leave the group.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig } from 'kafkajs';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { avroSerde, type RegistryClient } from '@tributary/avro';
-import { errorMessage, kafkajs } from '@tributary/streams';
+import { errorMessage, isRetriableKafkaError, kafkajs } from '@tributary/streams';
 import { BatchWriter } from './batch-writer.js';
 import { tableLayout } from './columns.js';
 import type { SinkTopicSpec } from './config.js';
@@ -30,6 +36,7 @@ import { DeadLetterProducer } from './dead-letters.js';
 import { RecordDecoder } from './decoder.js';
 import { MissingSchemaError, MissingTopicError } from './errors.js';
 import { backoffMs, isTransient } from './failures.js';
+import { GroupOffsetMirror } from './group-offsets.js';
 import type { SinkInstrumentation } from './instrumentation.js';
 import { migrate, type TableSource } from './migrations.js';
 import { OffsetStore, type PartitionStart } from './offsets.js';
@@ -96,6 +103,8 @@ export class Sink {
   #deadLetters: DeadLetterProducer | undefined;
   #writer: BatchWriter | undefined;
   readonly #writers = new Map<string, TopicWriter>();
+  /** Informational copy of the stored offsets in the Kafka group (never read back). */
+  readonly #groupOffsets: GroupOffsetMirror;
 
   /** Per assigned partition: the next offset the sink believes is stored (where its next batch must begin). */
   readonly #positions = new Map<string, bigint>();
@@ -123,6 +132,11 @@ export class Sink {
     this.#offsets = new OffsetStore(this.schema, options.groupId);
     const { Kafka, logLevel } = kafkajs();
     this.#kafka = new Kafka({ logLevel: logLevel.NOTHING, ...options.kafka });
+    this.#groupOffsets = new GroupOffsetMirror((error) => {
+      this.#instrumentation.groupCommitFailed?.();
+      // Rebalances and coordinator moves refuse commits routinely; the next batch commits again.
+      this.#log(isRetriableKafkaError(error) ? 'debug' : 'warn', `informational Kafka offset commit failed: ${errorMessage(error)}`);
+    });
   }
 
   get state(): SinkState {
@@ -181,7 +195,9 @@ export class Sink {
     this.#abort.abort();
     for (const timer of this.#waiting.values()) clearTimeout(timer);
     this.#waiting.clear();
-    // kafkajs' stop waits for the batch in progress, whose transaction commits or rolls back.
+    // While still a member: a commit after leaving the group would be refused.
+    await this.#groupOffsets.flush();
+    // kafkajs' stop waits for the batch in progress, whose transaction commits or rolls back (and #onBatch then flushes its offsets).
     await this.#consumer?.stop().catch(() => undefined);
     await this.#chain.catch(() => undefined);
     await this.#consumer?.disconnect().catch(() => undefined); // leaves the group
@@ -359,6 +375,7 @@ export class Sink {
     this.#skipTo.delete(key);
     this.#attempts.delete(key);
     const [topic = '', partition = '0'] = key.split('\u0000');
+    this.#groupOffsets.forget(topic, Number(partition));
     this.#instrumentation.partitionRevoked?.(topic, Number(partition));
   }
 
@@ -413,6 +430,8 @@ export class Sink {
     } finally {
       clearInterval(beat);
     }
+    // Stopping: kafkajs leaves the group once this returns, so the last offsets go now.
+    if (this.#stopping !== undefined) await this.#groupOffsets.flush();
     await payload.heartbeat().catch(() => undefined);
   }
 
@@ -460,6 +479,8 @@ export class Sink {
     this.#skipTo.delete(key);
     this.#attempts.delete(key);
     payload.resolveOffset(batch.lastOffset());
+    // After the database commit, never instead of it: informational, cannot fail the batch (see group-offsets.ts).
+    this.#groupOffsets.offer(topic, partition, to, async (offsets) => await payload.commitOffsetsIfNecessary(offsets));
     instrumentation.transaction?.('committed', seconds);
     instrumentation.recordsConsumed?.(topic, partition, messages.length);
     instrumentation.rowsWritten?.(writer.decoder.layout.table, outcome.rowsWritten);

@@ -18,6 +18,7 @@ import {
   endpoints,
   installAudit,
   registry,
+  storedOffsets,
   testKafka,
   uniqueId,
   waitFor,
@@ -64,6 +65,12 @@ async function startSink(groupId: string, schema: string, topics: SinkTopicSpec[
   await sink.start();
   await waitFor(() => sink.ready, 60_000, () => `the sink to be ready:\n${lines.join('\n')}`);
   return { sink, lines, metrics };
+}
+
+/** The group's committed Kafka offsets of `topic`, per partition (-1: none). */
+async function groupOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
 }
 
 async function metricValue(metrics: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -206,7 +213,7 @@ describe('sink', () => {
     expect(sink.state).toBe('stopped');
   });
 
-  it('resumes from the offsets in the database, never from Kafka’s, and skips aborted transactions: every record applied once', async () => {
+  it('resumes from the offsets in the database, never from Kafka’s (which only mirror them), and skips aborted transactions: every record applied once', async () => {
     const id = uniqueId();
     const topic = `events.${id}`;
     const groupId = `sink-${id}`;
@@ -224,13 +231,25 @@ describe('sink', () => {
       await events.produce(200, { abort: true });
       await events.produce(1_000);
       await waitForCaughtUp(admin, db, schema, groupId, topic, 60_000, () => first.lines.join('\n'));
+      // The group's committed offsets follow sink_offsets while it runs (in the background, for the broker's view of its lag)…
+      let seen = '';
+      await waitFor(
+        async () => {
+          const [kafkaNow, storedNow] = await Promise.all([groupOffsets(groupId, topic), storedOffsets(db, schema, groupId, topic)]);
+          seen = `Kafka ${JSON.stringify([...kafkaNow].map(String))}, database ${JSON.stringify([...storedNow].map(String))}`;
+          return storedNow.size === 4 && [...storedNow].every(([p, next]) => kafkaNow.get(p) === next);
+        },
+        30_000,
+        () => `the group's Kafka offsets to equal sink_offsets (${seen})\n${first.lines.join('\n')}`,
+      );
     } finally {
       await first.sink.stop();
     }
-    // The sink never commits offsets to Kafka…
-    const kafkaOffsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    expect(kafkaOffsets[0]?.partitions.map((p) => p.offset)).toEqual(['-1', '-1', '-1', '-1']);
-    // …and if someone does, it ignores them: replaying from 0 would apply everything twice.
+    // …and equal them after a stop, which sends the last ones before leaving the group…
+    const stored = await storedOffsets(db, schema, groupId, topic);
+    expect([...stored.values()].every((next) => next > 0n)).toBe(true);
+    expect(await groupOffsets(groupId, topic)).toEqual(stored);
+    // …but the sink never reads them: reset to 0, replaying from there would apply everything twice.
     await admin.setOffsets({ groupId, topic, partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: '0' })) });
 
     await events.produce(1_000);
