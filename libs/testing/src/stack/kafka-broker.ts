@@ -197,7 +197,8 @@ export class KafkaBroker {
     const jvm = [`-Xmx${options.heap ?? '512m'}`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...loggingFlags(version, options.dir)];
 
     if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-      const clusterId = randomBytes(16).toString('base64url');
+      // A base64url id can start with '-', which the format tool would read as an option (1 start in 64 failed so): replace it.
+      const clusterId = randomBytes(16).toString('base64url').replace(/^-/, 'A');
       try {
         await run(java.bin, [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...(sasl?.formatArgs ?? [])], {
           timeout: 120_000,
