@@ -4,6 +4,7 @@
  * operator emits), features computed by the score operator's own feature
  * mapping, and labels from the simulator's ground truth.
  */
+import type { WindowAggregate } from '@tributary/schemas';
 import type { FeatureExtractor } from '@tributary/score';
 import { expectedWindows } from '../oracle/index.js';
 import { failsWithin, hasFailed, mixSeed, Random, simulateFleet, type SimulatedContainer } from '../simulator/index.js';
@@ -34,18 +35,24 @@ export interface LabelledHistory {
   readonly excludedAfterFailure: number;
 }
 
+/** A simulated fleet's windows as the training sees them (see `historyWindows`). */
+export interface HistoryWindows {
+  readonly aggregates: WindowAggregate[];
+  readonly containers: readonly SimulatedContainer[];
+  /** Windows left out because the unit had already failed. */
+  readonly excludedAfterFailure: number;
+}
+
 /**
- * Simulates the fleet and labels every window: `failsWithin(container,
- * windowEnd, horizon)`. Windows holding readings from after the failure
- * (failsAt < windowEnd) are left out, not labelled 1: once the compressor
- * has stopped, the question is no longer a prediction (power collapses to
- * the fans — a rule sees that), and those windows would teach the model to
- * recognise dead units instead of failing ones, inflating the AUC.
+ * Simulates the fleet and computes its windows with the oracle, leaving out
+ * the windows holding readings from after the unit's failure (failsAt <
+ * windowEnd; see `labelledHistory`): the population the model is trained
+ * on, and which its drift metrics compare with.
  *
  * Delivery noise (out-of-order, late, malformed posts) is off: it changes
  * what ingest sees, not the windows the model learns from.
  */
-export function labelledHistory(options: HistoryOptions, extractor: FeatureExtractor, horizonMs: number): LabelledHistory {
+export function historyWindows(options: HistoryOptions): HistoryWindows {
   const fleet = simulateFleet({
     seed: options.seed,
     containers: options.containers,
@@ -57,24 +64,37 @@ export function labelledHistory(options: HistoryOptions, extractor: FeatureExtra
     malformedShare: 0,
   });
   const byId = new Map(fleet.containers.map((c) => [c.containerId, c]));
-  const windows: LabelledWindow[] = [];
+  const aggregates: WindowAggregate[] = [];
   let excludedAfterFailure = 0;
   for (const aggregate of expectedWindows(fleet).aggregates) {
-    const container = byId.get(aggregate.containerId) as SimulatedContainer;
+    if (hasFailed(byId.get(aggregate.containerId) as SimulatedContainer, aggregate.windowEnd.getTime() - 1)) excludedAfterFailure++;
+    else aggregates.push(aggregate);
+  }
+  return { aggregates, containers: fleet.containers, excludedAfterFailure };
+}
+
+/**
+ * Simulates the fleet and labels every window: `failsWithin(container,
+ * windowEnd, horizon)`. Windows holding readings from after the failure
+ * (failsAt < windowEnd) are left out, not labelled 1: once the compressor
+ * has stopped, the question is no longer a prediction (power collapses to
+ * the fans — a rule sees that), and those windows would teach the model to
+ * recognise dead units instead of failing ones, inflating the AUC.
+ */
+export function labelledHistory(options: HistoryOptions, extractor: FeatureExtractor, horizonMs: number): LabelledHistory {
+  const history = historyWindows(options);
+  const byId = new Map(history.containers.map((c) => [c.containerId, c]));
+  const windows = history.aggregates.map((aggregate): LabelledWindow => {
     const windowEnd = aggregate.windowEnd.getTime();
-    if (hasFailed(container, windowEnd - 1)) {
-      excludedAfterFailure++;
-      continue;
-    }
-    windows.push({
+    return {
       containerId: aggregate.containerId,
       windowStart: aggregate.windowStart.getTime(),
       windowEnd,
       features: extractor.extract(aggregate),
-      label: failsWithin(container, windowEnd, horizonMs) ? 1 : 0,
-    });
-  }
-  return { windows, containers: fleet.containers, excludedAfterFailure };
+      label: failsWithin(byId.get(aggregate.containerId) as SimulatedContainer, windowEnd, horizonMs) ? 1 : 0,
+    };
+  });
+  return { windows, containers: history.containers, excludedAfterFailure: history.excludedAfterFailure };
 }
 
 /**
