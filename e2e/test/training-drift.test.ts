@@ -12,13 +12,14 @@
  */
 import { avroType, type TypedSchema } from '@tributary/avro';
 import { AlertSchema, RiskScoreSchema, WindowAggregateSchema, type WindowAggregate } from '@tributary/schemas';
-import { buildTopology, DEFAULT_MODEL_PATH, FeatureDrift, loadScoringModel, scoreMetrics, type ScoringModel } from '@tributary/score';
+import { buildTopology, DEFAULT_MODEL_PATH, FeatureDrift, loadScoringModel, parseModelMetadata, scoreMetrics, type ScoringModel } from '@tributary/score';
 import { string, type Serde } from '@tributary/streams';
 import { TopologyTestDriver } from '@tributary/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixSeed, Random } from '../src/simulator/index.js';
 import { historyWindows } from '../src/training/dataset.js';
+import { trainRiskModel } from '../src/training/risk-model.js';
 
 const WINDOW_ROWS = 1000;
 
@@ -83,4 +84,36 @@ describe('drift of the committed model (score topology, windows of its training 
     expect(psi.tempMinAboveSetpointC).toBeGreaterThan(0.25);
     for (const [feature, value] of Object.entries(psi)) if (feature !== 'tempMinAboveSetpointC') expect(value).toBeLessThan(0.1);
   }, 120_000);
+});
+
+describe('training records the training distribution', () => {
+  it('writes decile bins of every feature over the training rows, their time range and the held-out figures into model.json', () => {
+    const startTime = Date.UTC(2025, 0, 6);
+    const result = trainRiskModel({
+      seed: 3,
+      containers: 30,
+      hours: 4,
+      failingShare: 0.4,
+      startTime,
+      checkFleets: [{ name: 'small', fleet: { seed: 4, containers: 12, hours: 1, failingShare: 0.5, failsAtRange: [0.3, 1] } }],
+    });
+    // What the operator reads back: the file's JSON, validated by its own parser.
+    const metadata = parseModelMetadata(JSON.parse(JSON.stringify(result.metadata)), 'model.json');
+    expect(metadata.trainingData).toEqual({ from: new Date(startTime).toISOString(), to: new Date(startTime + 4 * 3_600_000).toISOString(), rows: result.data.train.windows });
+    expect(metadata.evaluation).toEqual({
+      heldOutRows: result.data.heldOut.windows,
+      heldOutPositives: result.data.heldOut.positives,
+      heldOutAuc: Number(result.heldOutAuc.toFixed(4)),
+      trainAuc: Number(result.trainAuc.toFixed(4)),
+    });
+    for (const name of metadata.features) {
+      const bins = metadata.featureDistribution?.[name];
+      expect(bins?.edges.length, name).toBeGreaterThan(1);
+      expect(bins?.edges.length, name).toBeLessThanOrEqual(9);
+      // Shares of the training rows, one per bin.
+      expect(bins?.proportions.reduce((a, b) => a + b, 0), name).toBeCloseTo(1, 5);
+    }
+    // The continuous features have ten bins of about a tenth each.
+    for (const p of metadata.featureDistribution?.temperatureStddevC?.proportions ?? []) expect(p).toBeCloseTo(0.1, 2);
+  }, 60_000);
 });

@@ -100,4 +100,22 @@ describe('ScoreProcessor', () => {
     await p.flush();
     expect(seen).toEqual(['batch 1', 'score A', 'alert CRITICAL']);
   });
+
+  it('hands the feature rows of a batch to inputsScored once per flush (the drift window), none for an aborted batch', async () => {
+    const batches: (readonly (readonly number[])[])[] = [];
+    const p = processor({ inputsScored: (rows: readonly (readonly number[])[]) => batches.push(rows) });
+    p.init(recordingContext(0).context);
+    p.process({ key: 'X', value: aggregate({ containerId: 'X', doorOpenSeconds: 9 }), timestamp: 1 });
+    p.abort();
+    p.process({ key: 'A', value: aggregate({ containerId: 'A', doorOpenSeconds: 5 }), timestamp: 1 });
+    p.process({ key: 'B', value: aggregate({ containerId: 'B', coolingPowerSlopeKwPerMin: 2 }), timestamp: 2 });
+    await p.flush();
+    await p.flush();
+    expect(batches).toEqual([
+      [
+        [1.5, 0.2, 5],
+        [1.5, 2, 0],
+      ],
+    ]);
+  });
 });
