@@ -118,6 +118,12 @@ describe('drift metrics in the score topology', () => {
     expect((await psiByFeature(registry)).tempAboveSetpointC).toBeLessThan(0.1);
   });
 
+  it('exports the PSI once the window is full, and the rows gauge from the first batch', async () => {
+    const registry = await run(metadata, windows(2, 999));
+    expect(await windowRows(registry)).toBe(999);
+    expect(await psiByFeature(registry)).toEqual({});
+  });
+
   it('exports no drift series for a model without a training distribution', async () => {
     const registry = await run(TEST_METADATA, windows(2, 10));
     expect(FeatureDrift.forModel(TEST_METADATA, 1000)).toBeUndefined();

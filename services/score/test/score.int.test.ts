@@ -65,6 +65,8 @@ describe('score service (broker, registry, Avro, committed model)', () => {
         SCORES_TOPIC: topics.scores,
         ALERTS_TOPIC: topics.alerts,
         ALERT_THRESHOLD: String(THRESHOLD),
+        // Smaller than the windows written, so the drift window fills and the PSI series appear.
+        DRIFT_WINDOW_ROWS: '100',
       },
     });
     await service.ready();
@@ -119,6 +121,11 @@ describe('score service (broker, registry, Avro, committed model)', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('tributary_score_model_info{model="coldchain-risk",version="2.0.0",service="score"} 1');
     expect(metrics).toContain(`tributary_score_scores_total{service="score"} ${windows.length}`);
+    // The committed model records its training distribution: the drift window is full.
+    expect(metrics).toContain('tributary_score_drift_window_rows{model="coldchain-risk",service="score"} 100');
+    for (const feature of ['tempMinAboveSetpointC', 'temperatureSlopeCPerMin', 'temperatureStddevC', 'coolingPowerMeanKw', 'coolingPowerMinKw']) {
+      expect(metrics).toMatch(new RegExp(`tributary_score_feature_psi\\{model="coldchain-risk",feature="${feature}",service="score"\\} [0-9.e+-]+\\n`));
+    }
     const calls = Number(/tributary_score_batch_rows_count\{service="score"\} (\d+)/.exec(metrics)?.[1]);
     // 400 windows written in one produce call: a few fetches, so a few model calls, never one per window.
     expect(calls).toBeGreaterThan(0);

@@ -6,7 +6,9 @@ import type { FeatureDrift } from './feature-drift.js';
  * Registers `tributary_score_feature_psi{model,feature}` and
  * `tributary_score_drift_window_rows{model}` and returns the hook that adds
  * a batch's feature rows to `drift` and refreshes both. The PSI series
- * appear with the first scored batch.
+ * appear once the window is full: over a few rows the index is mostly
+ * sampling noise (two rows read about 7), and every restart would otherwise
+ * raise a drift alert.
  */
 export function driftMetrics(registry: Registry, model: string, drift: FeatureDrift): (features: readonly (readonly number[])[]) => void {
   const psi = new Gauge({
@@ -17,7 +19,7 @@ export function driftMetrics(registry: Registry, model: string, drift: FeatureDr
   });
   const rows = new Gauge({
     name: 'tributary_score_drift_window_rows',
-    help: 'Scored windows in the drift window (up to DRIFT_WINDOW_ROWS): the PSI is noisy until it is full.',
+    help: 'Scored windows in the drift window (up to DRIFT_WINDOW_ROWS); tributary_score_feature_psi is exported once it is full.',
     labelNames: ['model'],
     registers: [registry],
   });
@@ -25,6 +27,7 @@ export function driftMetrics(registry: Registry, model: string, drift: FeatureDr
   return (features) => {
     for (const row of features) drift.add(row);
     rows.set({ model }, drift.rows);
+    if (drift.rows < drift.windowRows) return;
     drift.psi()?.forEach((value, f) => psi.set({ model, feature: drift.features[f] as string }, value));
   };
 }
