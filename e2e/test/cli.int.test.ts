@@ -4,12 +4,16 @@
  * (it must wait, then create the topics) and the test stack's registry, run
  * twice (idempotent), and the dispatcher's answer to an unknown command.
  *
+ * `tributary simulate` posts to a stand-in for ingest and stops on SIGTERM.
+ *
  * The broker is this file's own, so the topics are provably created by setup
  * (the shared one may hold them from other files) with a partition count
  * nobody else uses.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +109,47 @@ describe('tributary (the image dispatcher)', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`has ${PARTITIONS} partitions, the pipeline expects ${PARTITIONS + 2}`);
     expect(run.stdout).not.toContain('retrying');
+  });
+
+  it('simulate publishes the references, posts NDJSON readings to INGEST_URL, and exits 0 on SIGTERM', async () => {
+    const bodies: string[] = [];
+    const ingest: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.url === '/records' && req.headers['content-type'] === 'application/x-ndjson') bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":1}');
+      });
+    });
+    await new Promise<void>((resolve) => ingest.listen(0, '127.0.0.1', resolve));
+    const containers = 3;
+    try {
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'bin/tributary.mjs', 'simulate'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...setupEnv, INGEST_URL: `http://127.0.0.1:${(ingest.address() as AddressInfo).port}`, CONTAINERS: String(containers), SPEED: '100', SEED: '7' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (bodies.length < 2 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      expect(bodies.length, output).toBeGreaterThanOrEqual(2);
+      const stopAt = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      expect(Date.now() - stopAt).toBeLessThan(10_000);
+      expect(output).toContain('"msg":"stopped"');
+
+      const readings = bodies.flatMap((b) => b.trim().split('\n')).map((line) => JSON.parse(line) as { containerId?: unknown; eventTime?: unknown });
+      expect(readings.every((r) => typeof r.containerId === 'string' && r.eventTime !== undefined)).toBe(true);
+      expect(new Set(readings.map((r) => r.containerId)).size).toBe(containers);
+      const offsets = await admin.fetchTopicOffsets(PIPELINE_TOPICS.containers);
+      expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(containers);
+    } finally {
+      await new Promise((resolve) => ingest.close(resolve));
+    }
   });
 
   it('an unknown command exits 2 and names the commands', async () => {
