@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The Tributary image: ONE image for every program. The six HTTP programs
 # (ingest, enrich, aggregate, score, sink, lag-exporter), the one-shot
 # `setup` and the `simulate` fleet are the same code base over the same
