@@ -57,7 +57,9 @@ ENV NODE_ENV=production \
 COPY --from=manifests /src/ ./
 # --omit=dev: no TypeScript, tsx, vitest, eslint or the deploy tooling in the image — a
 # smaller image with less to scan and patch, and nothing that compiles or runs sources at runtime.
+# onnxruntime-node carries its binaries for every OS (≈220 MB for macOS and Windows): a Linux image needs its own only.
 RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force
 # Workspace packages resolve through node_modules/@tributary/* → these folders (their exports point at dist/).
 COPY --from=build /src/libs/streams/dist libs/streams/dist
