@@ -3,7 +3,7 @@ export { ScoreProcessor, SCORES_CHILD, ALERTS_CHILD, type ScoreObserver } from '
 export { loadConfig, scoreEnv, DEFAULT_MODEL_PATH, type ScoreConfig } from './config.js';
 export { avroScoreSerdes, type AvroScoreSerdes } from './serdes.js';
 export { scoreMetrics, type ScoreMetricsOptions } from './metrics.js';
-export { FeatureDrift } from './drift/feature-drift.js';
+export { FeatureDrift, driftFor, type DriftSetup } from './drift/feature-drift.js';
 export { driftMetrics } from './drift/drift-metrics.js';
 export { binIndex, quantileBins, populationStabilityIndex, PSI_EPSILON, type BinnedDistribution } from './drift/psi.js';
 export { loadScoringModel, type ScoringModel, type ScoringModelOptions } from './scoring-model.js';

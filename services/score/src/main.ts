@@ -9,7 +9,7 @@
 import { StreamsApp } from '@tributary/streams';
 import { kafkaConfig, registryClient, runService, streamsOperator, type Operator } from '@tributary/service';
 import { loadConfig } from './config.js';
-import { FeatureDrift } from './drift/feature-drift.js';
+import { driftFor } from './drift/feature-drift.js';
 import { formatFeatures } from './features/feature-spec.js';
 import { scoreMetrics } from './metrics.js';
 import { loadScoringModel } from './scoring-model.js';
@@ -56,10 +56,9 @@ await runService({
     if (model.threshold !== undefined && model.threshold !== config.ALERT_THRESHOLD) {
       ctx.log.info({ alertThreshold: config.ALERT_THRESHOLD, modelSuggests: model.threshold }, 'ALERT_THRESHOLD differs from the threshold the model card suggests');
     }
-    const drift = config.DRIFT_WINDOW_ROWS === 0 ? undefined : FeatureDrift.forModel(model, config.DRIFT_WINDOW_ROWS);
-    if (drift !== undefined) ctx.log.info({ model: model.name, windowRows: drift.windowRows, features: drift.features }, 'drift metrics: PSI per feature against the training distribution');
-    else if (config.DRIFT_WINDOW_ROWS === 0) ctx.log.info({ model: model.name }, 'no drift metrics: DRIFT_WINDOW_ROWS is 0');
-    else ctx.log.info({ model: model.name }, 'no drift metrics: model.json has no featureDistribution (the training distribution; retrain to record it)');
+    const { drift, reason } = driftFor(model, config.DRIFT_WINDOW_ROWS);
+    if (drift === undefined) ctx.log.info({ model: model.name }, `no drift metrics: ${reason}`);
+    else ctx.log.info({ model: model.name, windowRows: drift.windowRows }, 'drift metrics: PSI per feature against the training distribution, once the window is full');
     const serdes = avroScoreSerdes(registryClient(config), { autoRegister: config.SCHEMA_AUTO_REGISTER });
     // Registers (or, with SCHEMA_AUTO_REGISTER=false, looks up) the output schemas now: a missing one fails the start, not the first commit.
     await serdes.score.prepare(config.SCORES_TOPIC);

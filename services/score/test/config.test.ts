@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       ALERT_THRESHOLD: 0.5,
       CRITICAL_THRESHOLD: 0.9,
       ALERT_MAX_REASONS: 3,
+      DRIFT_WINDOW_ROWS: 1000,
     });
     expect(config.FEATURES).toBeUndefined();
     expect(config.MODEL_METADATA_PATH).toBeUndefined();
@@ -30,5 +31,11 @@ describe('loadConfig', () => {
   it('names the variable of an invalid threshold', () => {
     expect(() => loadConfig({ ALERT_THRESHOLD: '1.5' })).toThrow(/ALERT_THRESHOLD="1.5" is invalid: expected a number between 0 and 1/);
     expect(() => loadConfig({ FEATURE_NULL_VALUE: 'none' })).toThrow(/FEATURE_NULL_VALUE="none" is invalid/);
+  });
+
+  it('takes DRIFT_WINDOW_ROWS 0 (drift metrics off) and rejects a negative or fractional window', () => {
+    expect(loadConfig({ DRIFT_WINDOW_ROWS: '0' }).DRIFT_WINDOW_ROWS).toBe(0);
+    expect(() => loadConfig({ DRIFT_WINDOW_ROWS: '-1' })).toThrow(/DRIFT_WINDOW_ROWS="-1" is invalid/);
+    expect(() => loadConfig({ DRIFT_WINDOW_ROWS: '2.5' })).toThrow(/DRIFT_WINDOW_ROWS="2.5" is invalid/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureDrift } from '../src/drift/feature-drift.js';
+import { driftFor, FeatureDrift } from '../src/drift/feature-drift.js';
 import { binIndex, populationStabilityIndex, PSI_EPSILON, quantileBins } from '../src/drift/psi.js';
 import { parseModelMetadata } from '../src/model/model-metadata.js';
 import { TEST_METADATA } from './fixtures.js';
@@ -89,6 +89,13 @@ describe('FeatureDrift', () => {
     const drift = FeatureDrift.forModel({ ...TEST_METADATA, featureDistribution }, 10);
     expect(drift?.features).toEqual(TEST_METADATA.features);
     expect(drift?.windowRows).toBe(10);
+  });
+
+  it('is set up unless DRIFT_WINDOW_ROWS is 0 or the model has no training distribution, saying why', () => {
+    const featureDistribution = Object.fromEntries(TEST_METADATA.features.map((f) => [f, halves]));
+    expect(driftFor({ ...TEST_METADATA, featureDistribution }, 5).drift?.windowRows).toBe(5);
+    expect(driftFor({ ...TEST_METADATA, featureDistribution }, 0)).toEqual({ drift: undefined, reason: 'DRIFT_WINDOW_ROWS is 0' });
+    expect(driftFor(TEST_METADATA, 5).reason).toMatch(/model.json of test-risk 0.0.1 has no featureDistribution/);
   });
 
   it('rejects an empty window', () => {

@@ -93,3 +93,14 @@ export class FeatureDrift {
     return this.#bins.map((b, f) => populationStabilityIndex(this.proportions(f), b.proportions));
   }
 }
+
+/** The drift tracker for a model, or why it has none (for the one log line at start). */
+export type DriftSetup = { readonly drift: FeatureDrift; readonly reason?: undefined } | { readonly drift: undefined; readonly reason: string };
+
+/** Drift over `windowRows` (DRIFT_WINDOW_ROWS; 0 disables) for `metadata`: none without a recorded training distribution. */
+export function driftFor(metadata: ModelMetadata, windowRows: number): DriftSetup {
+  if (windowRows === 0) return { drift: undefined, reason: 'DRIFT_WINDOW_ROWS is 0' };
+  const drift = FeatureDrift.forModel(metadata, windowRows);
+  if (drift === undefined) return { drift, reason: `model.json of ${metadata.name} ${metadata.version} has no featureDistribution (the training distribution; retrain to record it)` };
+  return { drift };
+}
