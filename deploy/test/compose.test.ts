@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readConfig, type ConfigSpec } from '@tributary/service';
-import { REPO_ROOT, dockerComposeBinary } from '@tributary/testing';
+import { APICURIO_LATEST, DEFAULT_KAFKA_VERSION, REPO_ROOT, dockerComposeBinary } from '@tributary/testing';
 import { setupEnv, simulateEnv } from '../../e2e/src/cli/config.js';
 import { aggregateEnv } from '../../services/aggregate/src/config.js';
 import { enrichEnv } from '../../services/enrich/src/config.js';
@@ -85,6 +85,12 @@ describe('docker-compose.yml', () => {
 
   it('is valid for docker-compose (`config -q` exits 0)', async () => {
     await expect(run(compose, ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: REPO_ROOT, timeout: 60_000 })).resolves.toBeDefined();
+  });
+
+  it('runs the Kafka and registry versions the test stack runs', () => {
+    expect(services()['kafka']?.image).toBe(`apache/kafka:${DEFAULT_KAFKA_VERSION}`);
+    expect(services()['registry']?.image).toBe(`apicurio/apicurio-registry:${APICURIO_LATEST}`);
+    expect(services()['registry']?.environment?.['APICURIO_RULES_GLOBAL_COMPATIBILITY']).toBe('BACKWARD');
   });
 
   it('runs every program from the one image built from the Dockerfile, the command picking the program', () => {
