@@ -85,6 +85,9 @@ describe('enrich service (broker, registry, Avro)', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/tributary_enrich_joins_total\{result="matched",service="enrich"\} 2/);
     expect(metrics).toMatch(/tributary_enrich_joins_total\{result="unmatched",service="enrich"\} 2/);
+    // Dead letters by the topic they came from (alert rules and dashboards read this), and as records produced to the DLQ.
+    expect(metrics).toContain(`tributary_records_dead_lettered_total{topic="${topics.readings}",service="enrich"} 2`);
+    expect(metrics).toContain(`tributary_records_produced_total{topic="${applicationId}.dlq",service="enrich"} 2`);
 
     expect(await (service as ServiceProcess).stop(30_000)).toMatchObject({ code: 0, killed: false });
   });

@@ -4,6 +4,7 @@ import { TaskFailedError, TaskMigratedError, errorMessage, isProgrammerError, is
 import { kafkajs } from '../kafka/kafkajs.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { StateStore } from '../state/state-store.js';
+import { DLQ_HEADERS, deadLetterTopic } from '../task/dead-letter.js';
 import { StreamTask } from '../task/stream-task.js';
 import { resolveTopic, type Topology } from '../topology/topology.js';
 import { restoreTask } from './changelog-restorer.js';
@@ -475,8 +476,18 @@ export class StreamsApp {
     instrumentation.committed?.(entry.task.id, (performance.now() - started) / 1000, batch.messages.length);
     if (instrumentation.recordsProduced !== undefined || instrumentation.recordsDeadLettered !== undefined) {
       const counts = new Map<string, number>();
-      for (const m of batch.messages) counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1);
+      // Dead letters count twice on purpose: as records produced to the DLQ topic and, by the topic they came from, as dead-lettered.
+      const dead = new Map<string, number>();
+      const dlqTopic = deadLetterTopic(this.config.applicationId);
+      for (const m of batch.messages) {
+        counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1);
+        if (m.topic !== dlqTopic) continue;
+        const source = m.headers?.[DLQ_HEADERS.topic];
+        const from = source === undefined ? 'unknown' : source.toString();
+        dead.set(from, (dead.get(from) ?? 0) + 1);
+      }
       for (const [topic, n] of counts) instrumentation.recordsProduced?.(topic, n);
+      for (const [topic, n] of dead) instrumentation.recordsDeadLettered?.(topic, n);
     }
   }
 
