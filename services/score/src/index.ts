@@ -11,7 +11,17 @@ export { FeatureExtractor, parseFeatures, formatFeatures, checkFeaturePaths, typ
 export { featuresForModel, type ModelFeatureOptions } from './features/model-features.js';
 export { numericPaths } from './features/numeric-paths.js';
 export { OnnxScorer, metadataPathFor, type BatchScorer, type BatchScores } from './model/onnx-scorer.js';
-export { parseModelMetadata, defaultFeatureItems, type ModelMetadata, type TrainingData, type ModelEvaluation } from './model/model-metadata.js';
+export { loadModel, resolveMetadata, embeddedMetadata, type LoadedModel, type ModelLoad, type ModelRefusal } from './model/model-loader.js';
+export { resolveContract, PROBABILITY_OUTPUT_NAMES, DEFAULT_POSITIVE_CLASS, type ModelContract } from './model/model-contract.js';
+export {
+  parseModelMetadata,
+  defaultFeatureItems,
+  EMBEDDED_METADATA_KEY,
+  type ModelMetadata,
+  type Standardization,
+  type TrainingData,
+  type ModelEvaluation,
+} from './model/model-metadata.js';
 export {
   writeLogisticRegressionOnnx,
   OPSET_VERSION,
@@ -21,7 +31,17 @@ export {
   DEFAULT_CONTRIBUTIONS_NAME,
   type LogisticRegressionModel,
 } from './model/onnx-writer.js';
-export { inspectOnnx, type OnnxDescription, type OnnxValue } from './model/onnx-inspect.js';
+export {
+  writeTreeEnsembleClassifierOnnx,
+  writeLinearClassifierOnnx,
+  ML_DOMAIN,
+  ML_OPSET_VERSION,
+  type ClassifierCommon,
+  type TreeNode,
+  type TreeEnsembleClassifierModel,
+  type LinearClassifierModel,
+} from './model/onnx-ml-writer.js';
+export { inspectOnnx, withoutZipMap, withMetadataProp, elemTypeName, type OnnxDescription, type OnnxValue, type ZipMapNode } from './model/onnx-inspect.js';
 export { scoreBatch, type ScoringInput, type ScoredWindow } from './scoring/score-batch.js';
 export { alertFor, alertId, reasonsOf, uuidV5, formatValue, ALERT_ID_NAMESPACE, DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
 export { ModelError, MissingAggregateError, InferenceError } from './errors.js';

@@ -50,7 +50,15 @@ await runService({
     });
     const model = scorer.metadata;
     ctx.log.info(
-      { model: model.name, version: model.version, horizonMinutes: model.horizonMinutes, features: formatFeatures(features.specs), nullValue: features.nullValue },
+      {
+        model: model.name,
+        version: model.version,
+        horizonMinutes: model.horizonMinutes,
+        features: formatFeatures(features.specs),
+        nullValue: features.nullValue,
+        standardized: Object.keys(model.standardization ?? {}),
+        probability: scorer.contract.reads,
+      },
       'model loaded',
     );
     if (model.threshold !== undefined && model.threshold !== config.ALERT_THRESHOLD) {

@@ -1,13 +1,16 @@
-/** Loads a model and reconciles it with the configured features: everything the topology needs from the model, checked at start. */
+/** Loads the model at start and reconciles it with the configured features: everything the topology needs from the model, checked before anything is consumed. */
+import { readFile } from 'node:fs/promises';
 import { WindowAggregateSchema } from '@tributary/schemas';
+import { ModelError } from './errors.js';
 import type { FeatureExtractor } from './features/feature-spec.js';
-import { featuresForModel } from './features/model-features.js';
 import { numericPaths } from './features/numeric-paths.js';
-import { OnnxScorer } from './model/onnx-scorer.js';
+import { loadModel, type LoadedModel } from './model/model-loader.js';
+import { parseModelMetadata, type ModelMetadata } from './model/model-metadata.js';
+import { metadataPathFor, type OnnxScorer } from './model/onnx-scorer.js';
 
 export interface ScoringModelOptions {
   readonly modelPath: string;
-  /** Default: `model.json` next to the model. */
+  /** The sidecar; default: `model.json` next to the model, which may then be absent if the model embeds its metadata. */
   readonly metadataPath?: string | undefined;
   /** FEATURES items; undefined: the model's own featureExpressions. */
   readonly features?: readonly string[] | undefined;
@@ -21,18 +24,49 @@ export interface ScoringModel {
   readonly features: FeatureExtractor;
 }
 
-/** Fails with a ModelError (file, sidecar, graph) or a ConfigError (FEATURES against the model or the WindowAggregate schema). */
-export async function loadScoringModel(options: ScoringModelOptions): Promise<ScoringModel> {
-  const scorer = await (options.metadataPath === undefined ? OnnxScorer.load(options.modelPath) : OnnxScorer.load(options.modelPath, options.metadataPath));
+async function read(path: string, what: string): Promise<Buffer> {
   try {
-    const features = featuresForModel(scorer.metadata, {
-      items: options.features,
-      nullValue: options.nullValue ?? 0,
-      numericPaths: numericPaths(WindowAggregateSchema.schema),
-    });
-    return { scorer, features };
+    return await readFile(path);
   } catch (error) {
-    await scorer.release();
-    throw error;
+    throw new ModelError(`cannot read the ${what} ${path}: ${(error as Error).message}`, error);
   }
+}
+
+/** The sidecar's metadata; undefined when it is the default one and there is no such file (the model may embed its metadata). */
+async function readSidecar(options: ScoringModelOptions): Promise<ModelMetadata | undefined> {
+  const path = options.metadataPath ?? metadataPathFor(options.modelPath);
+  let text: string;
+  try {
+    text = (await readFile(path)).toString('utf8');
+  } catch (error) {
+    if (options.metadataPath === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ModelError(`cannot read the model sidecar ${path}: ${(error as Error).message}`, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelError(`${path} is not valid JSON: ${(error as Error).message}`, error);
+  }
+  return parseModelMetadata(json, path);
+}
+
+/**
+ * Reads the model file and its metadata (the sidecar and/or the file's
+ * embedded metadata) and loads it with `loadModel`; a refusal is thrown (a
+ * ModelError for the file, the metadata or the graph, a ConfigError for
+ * FEATURES against the model or the WindowAggregate schema): at start there
+ * is no model to keep, so the service stops with the message.
+ */
+export async function loadScoringModel(options: ScoringModelOptions): Promise<LoadedModel> {
+  const bytes = await read(options.modelPath, 'model file');
+  const sidecar = await readSidecar(options);
+  const load = await loadModel(
+    bytes,
+    sidecar,
+    { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: numericPaths(WindowAggregateSchema.schema) },
+    options.modelPath,
+  );
+  if (!load.ok) throw load.refusal.error;
+  return load.model;
 }

@@ -57,10 +57,10 @@ describe('writeLogisticRegressionOnnx', () => {
     expect(inspected.metadata).toEqual({ name: 'test-model', version: '3.1.4', features: 'a,b,c', horizonMinutes: '120' });
     expect(inspected.irVersion).toBe(8);
     expect(inspected.opsetVersion).toBe(13);
-    expect(inspected.inputs).toEqual([{ name: 'features', dims: ['N', 3] }]);
+    expect(inspected.inputs).toEqual([{ name: 'features', kind: 'tensor', elemType: 'float', dims: ['N', 3] }]);
     expect(inspected.outputs).toEqual([
-      { name: 'risk', dims: ['N', 1] },
-      { name: 'contributions', dims: ['N', 3] },
+      { name: 'risk', kind: 'tensor', elemType: 'float', dims: ['N', 1] },
+      { name: 'contributions', kind: 'tensor', elemType: 'float', dims: ['N', 3] },
     ]);
     expect(Buffer.from(writeLogisticRegressionOnnx({ ...model })).equals(Buffer.from(bytes))).toBe(true);
   });

@@ -55,9 +55,9 @@ describe('scoreBatch', () => {
 describe('OnnxScorer.fromBytes', () => {
   it('refuses a model.json that does not describe the graph, naming what differs', async () => {
     const bytes = testModelBytes();
-    await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, version: '9.9.9' })).rejects.toThrow(/the ONNX metadata says version "0.0.1", model.json says "9.9.9"/);
+    await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, version: '9.9.9' })).rejects.toThrow(/the ONNX metadata says version "0.0.1", the model metadata says "9.9.9"/);
     await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, inputName: 'x' })).rejects.toThrow(/no graph input "x" \(inputs: features\)/);
-    await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, outputName: 'p' })).rejects.toThrow(/no graph output "p" \(outputs: risk, contributions\)/);
+    await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, outputName: 'p' })).rejects.toThrow(/no graph output "p" \(outputs: risk tensor\(float\) \[N, 1\], contributions tensor\(float\) \[N, 3\]\)/);
     await expect(OnnxScorer.fromBytes(bytes, { ...TEST_METADATA, features: ['a', 'b'] })).rejects.toThrow(/has shape \[N, 3\]; expected \[N, 2\]/);
     await expect(OnnxScorer.fromBytes(Buffer.from('not a model'), TEST_METADATA)).rejects.toThrow(ModelError);
   });

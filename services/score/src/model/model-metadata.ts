@@ -36,19 +36,43 @@ export interface ModelEvaluation {
   readonly heldOutPositives: number;
   readonly heldOutAuc: number;
   readonly trainAuc: number;
+  /** Held-out precision of the windows at or above `threshold` (absent when none is). */
+  readonly heldOutPrecision?: number;
+  /** Held-out recall at `threshold`: the share of positive windows at or above it. */
+  readonly heldOutRecall?: number;
 }
+
+/** `(x − mean) / std`, applied by the operator to a feature before the model sees it. */
+export interface Standardization {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** The metadata_props key under which an ONNX file carries its own model.json (as JSON text): one self-describing file. */
+export const EMBEDDED_METADATA_KEY = 'tributary.model';
 
 export interface ModelMetadata {
   readonly name: string;
   readonly version: string;
-  /** Name of the float32 [N, F] input. */
-  readonly inputName: string;
-  /** Name of the [N, 1] probability output. */
-  readonly outputName: string;
+  /** Name of the float32 [N, F] input; absent: the graph's only input. */
+  readonly inputName?: string;
+  /**
+   * The output holding the positive class's probability: a float tensor [N] or [N, 1], a tensor [N, C] of
+   * class probabilities, or a ZipMap (sequence of maps label → probability). Absent: the graph's only
+   * float output, else `probabilities` or `output_probability` (see the README's model contract).
+   */
+  readonly outputName?: string;
+  /** The label of the positive class, for an output with a column (or map entry) per class (default 1). */
+  readonly positiveClass?: number | string;
   /** Optional [N, F] output: each feature's additive share of the logit, used to name an alert's reasons. */
   readonly contributionsName?: string;
-  /** Feature names in input column order. */
+  /** Feature names in input column order: feature i is column i of the input tensor. */
   readonly features: readonly string[];
+  /**
+   * Features the operator standardizes before the model sees them, for a model trained on standardized
+   * inputs without the scaler in its graph (e.g. a scikit-learn pipeline exported without its StandardScaler).
+   */
+  readonly standardization?: Readonly<Record<string, Standardization>>;
   /** How each feature is computed (FEATURES syntax without the name); the default FEATURES. */
   readonly featureExpressions?: Readonly<Record<string, string>>;
   /** The model predicts failure within this many minutes. */
@@ -74,8 +98,12 @@ export function parseModelMetadata(json: unknown, source: string): ModelMetadata
   };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('expected a JSON object');
   const m = json as Record<string, unknown>;
-  for (const key of ['name', 'version', 'inputName', 'outputName'] as const) if (!isString(m[key])) fail(`"${key}" must be a non-empty string`);
-  if (m.contributionsName !== undefined && !isString(m.contributionsName)) fail('"contributionsName" must be a non-empty string when present');
+  for (const key of ['name', 'version'] as const) if (!isString(m[key])) fail(`"${key}" must be a non-empty string`);
+  for (const key of ['inputName', 'outputName', 'contributionsName'] as const) {
+    if (m[key] !== undefined && !isString(m[key])) fail(`"${key}" must be a non-empty string when present`);
+  }
+  const positive = m.positiveClass;
+  if (positive !== undefined && !(isString(positive) || (typeof positive === 'number' && Number.isInteger(positive)))) fail('"positiveClass" must be an integer or a non-empty string label');
   if (!Array.isArray(m.features) || m.features.length === 0 || !m.features.every(isString)) fail('"features" must be a non-empty array of names');
   const features = m.features as string[];
   if (new Set(features).size !== features.length) fail('"features" names a feature twice');
@@ -90,13 +118,16 @@ export function parseModelMetadata(json: unknown, source: string): ModelMetadata
   const trainingData = m.trainingData === undefined ? undefined : parseTrainingData(m.trainingData, fail);
   const evaluation = m.evaluation === undefined ? undefined : parseEvaluation(m.evaluation, fail);
   const featureDistribution = m.featureDistribution === undefined ? undefined : parseDistribution(m.featureDistribution, features, fail);
+  const standardization = m.standardization === undefined ? undefined : parseStandardization(m.standardization, features, fail);
   return {
     name: m.name as string,
     version: m.version as string,
-    inputName: m.inputName as string,
-    outputName: m.outputName as string,
+    ...(m.inputName === undefined ? {} : { inputName: m.inputName as string }),
+    ...(m.outputName === undefined ? {} : { outputName: m.outputName as string }),
+    ...(positive === undefined ? {} : { positiveClass: positive as number | string }),
     ...(m.contributionsName === undefined ? {} : { contributionsName: m.contributionsName as string }),
     features,
+    ...(standardization === undefined ? {} : { standardization }),
     ...(m.featureExpressions === undefined ? {} : { featureExpressions: m.featureExpressions as Record<string, string> }),
     horizonMinutes: m.horizonMinutes as number,
     ...(m.threshold === undefined ? {} : { threshold: m.threshold as number }),
@@ -126,7 +157,32 @@ function parseEvaluation(v: unknown, fail: (what: string) => never): ModelEvalua
     const auc = v[key];
     if (!(typeof auc === 'number' && auc >= 0 && auc <= 1)) fail(`"evaluation.${key}" must be a number between 0 and 1`);
   }
-  return { heldOutRows: v.heldOutRows as number, heldOutPositives: v.heldOutPositives as number, heldOutAuc: v.heldOutAuc as number, trainAuc: v.trainAuc as number };
+  for (const key of ['heldOutPrecision', 'heldOutRecall'] as const) {
+    const share = v[key];
+    if (share !== undefined && !(typeof share === 'number' && share >= 0 && share <= 1)) fail(`"evaluation.${key}" must be a number between 0 and 1 when present`);
+  }
+  return {
+    heldOutRows: v.heldOutRows as number,
+    heldOutPositives: v.heldOutPositives as number,
+    heldOutAuc: v.heldOutAuc as number,
+    trainAuc: v.trainAuc as number,
+    ...(v.heldOutPrecision === undefined ? {} : { heldOutPrecision: v.heldOutPrecision as number }),
+    ...(v.heldOutRecall === undefined ? {} : { heldOutRecall: v.heldOutRecall as number }),
+  };
+}
+
+/** Every named feature must be one of the model's, with a finite mean and a positive finite std. */
+function parseStandardization(v: unknown, features: readonly string[], fail: (what: string) => never): Record<string, Standardization> {
+  if (!isObject(v)) return fail('"standardization" must map feature names to { mean, std }');
+  const unknown = Object.keys(v).filter((name) => !features.includes(name));
+  if (unknown.length > 0) fail(`"standardization" names features the model does not take: ${unknown.join(', ')}`);
+  const result: Record<string, Standardization> = {};
+  for (const [name, entry] of Object.entries(v)) {
+    const { mean, std } = isObject(entry) ? entry : {};
+    if (!Number.isFinite(mean) || !(Number.isFinite(std) && (std as number) > 0)) fail(`"standardization.${name}" must be { mean: a finite number, std: a positive finite number }`);
+    result[name] = { mean: mean as number, std: std as number };
+  }
+  return result;
 }
 
 /** Checks every feature has a distribution (and nothing else does): strictly increasing finite edges, one proportion per bin, summing to 1. */
