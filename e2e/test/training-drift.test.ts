@@ -19,6 +19,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixSeed, Random } from '../src/simulator/index.js';
 import { historyWindows } from '../src/training/dataset.js';
+import { modelCard } from '../src/training/model-card.js';
 import { trainRiskModel } from '../src/training/risk-model.js';
 
 const WINDOW_ROWS = 1000;
@@ -100,12 +101,19 @@ describe('training records the training distribution', () => {
     // What the operator reads back: the file's JSON, validated by its own parser.
     const metadata = parseModelMetadata(JSON.parse(JSON.stringify(result.metadata)), 'model.json');
     expect(metadata.trainingData).toEqual({ from: new Date(startTime).toISOString(), to: new Date(startTime + 4 * 3_600_000).toISOString(), rows: result.data.train.windows });
+    const atThreshold = result.thresholds.find((t) => t.threshold === result.threshold);
     expect(metadata.evaluation).toEqual({
       heldOutRows: result.data.heldOut.windows,
       heldOutPositives: result.data.heldOut.positives,
       heldOutAuc: Number(result.heldOutAuc.toFixed(4)),
       trainAuc: Number(result.trainAuc.toFixed(4)),
+      heldOutPrecision: Number((atThreshold?.precision ?? Number.NaN).toFixed(4)),
+      heldOutRecall: Number((atThreshold?.recall ?? Number.NaN).toFixed(4)),
     });
+    // The card shows the same two figures at the alert threshold, beside the AUC.
+    expect(modelCard(result, 'cmd')).toContain(
+      `**At the alert threshold ${result.threshold}: held-out precision ${(100 * (atThreshold?.precision ?? 0)).toFixed(1)} %, recall ${(100 * (atThreshold?.recall ?? 0)).toFixed(1)} %**`,
+    );
     for (const name of metadata.features) {
       const bins = metadata.featureDistribution?.[name];
       expect(bins?.edges.length, name).toBeGreaterThan(1);

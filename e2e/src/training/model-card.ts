@@ -25,6 +25,14 @@ function precisionBeforeFailure(f: AlertFigures): string {
   return before === 0 ? '–' : pct(f.alertsWithinHorizon / before);
 }
 
+/** The card's headline figures at the threshold the operator alerts at (the same held-out windows as the table below). */
+function atAlertThreshold(result: TrainingResult): string {
+  const t = result.thresholds.find((f) => f.threshold === result.threshold);
+  if (t === undefined) throw new RangeError(`no held-out figures at the alert threshold ${result.threshold}`);
+  const precision = t.precision === null ? 'none (no held-out window reaches it)' : pct(t.precision);
+  return `- **At the alert threshold ${t.threshold}: held-out precision ${precision}, recall ${pct(t.recall)}** (${t.alerts} of the ${result.data.heldOut.windows} held-out windows alert; ${result.data.heldOut.positives} are positive). model.json's \`evaluation\` records them as \`heldOutPrecision\` and \`heldOutRecall\`.`;
+}
+
 function checkRow(check: CheckResult, f: AlertFigures): string {
   const o = check.fleet;
   const lead = f.leadMinutes === null ? '–' : `${f.leadMinutes.min} / ${f.leadMinutes.median} / ${f.leadMinutes.max}`;
@@ -110,6 +118,7 @@ export function modelCard(result: TrainingResult, command: string): string {
     '## Evaluation',
     '',
     `- **Held-out AUC ${fixed(result.heldOutAuc)}** (Mann–Whitney, ties counted one half; ${data.heldOut.containers} held-out units, ${data.heldOut.failingContainers} failing); training AUC ${fixed(result.trainAuc)}.`,
+    atAlertThreshold(result),
     '- Held-out windows by threshold (a window alerts when risk ≥ threshold):',
     '',
     '| threshold | alerts | precision | recall |',

@@ -217,6 +217,7 @@ export function trainRiskModel(options: TrainingOptions): TrainingResult {
   const names = RISK_FEATURES.map((f) => f.name);
   const heldOutAuc = auc(testRisk, testLabels);
   const trainAuc = auc(trainRisk, trainLabels);
+  const atThreshold = figuresAt(threshold, testRisk, testLabels);
   const metadata: ModelMetadata = {
     name: resolved.name,
     version: resolved.version,
@@ -237,6 +238,8 @@ export function trainRiskModel(options: TrainingOptions): TrainingResult {
       heldOutPositives: countPositives(test),
       heldOutAuc: Number(heldOutAuc.toFixed(4)),
       trainAuc: Number(trainAuc.toFixed(4)),
+      ...(atThreshold.precision === null ? {} : { heldOutPrecision: Number(atThreshold.precision.toFixed(4)) }),
+      heldOutRecall: Number(atThreshold.recall.toFixed(4)),
     },
     // The rows the model was fitted on (the held-out units left out), after the null rule, as the operator sees them.
     featureDistribution: Object.fromEntries(names.map((name, i) => [name, quantileBins(train.map((w) => w.features[i] as number), DRIFT_QUANTILES)])),
