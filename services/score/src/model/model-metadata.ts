@@ -1,7 +1,10 @@
 /**
- * `model.json`, the sidecar next to `model.onnx`: what the operator needs to
- * know about a model that the ONNX graph does not say — its feature names
- * in input order, how to compute them, its prediction horizon.
+ * A model's metadata: what the operator needs to know that the ONNX graph
+ * does not say — its feature names in input order, how to compute and
+ * standardize them, where the probability is, its prediction horizon, and
+ * what training recorded. It is `model.json` beside `model.onnx` and/or the
+ * same JSON in the file's metadata_props under `tributary.model` (see
+ * model-loader.ts); the README's "Model contract" lists every field.
  *
  * ```json
  * {
