@@ -34,7 +34,7 @@ export function ingestMetrics(registry: Registry, buffered: () => number): Inges
       this.set(buffered());
     },
   });
-  return {
+  const metrics: IngestMetrics = {
     requests: new Counter({ name: 'tributary_ingest_requests_total', help: 'Ingest requests answered, by HTTP status.', labelNames: ['status'], registers }),
     records: new Counter({
       name: 'tributary_ingest_records_total',
@@ -73,4 +73,13 @@ export function ingestMetrics(registry: Registry, buffered: () => number): Inges
       registers,
     }),
   };
+  // The content codes exported from the start at 0: a rate over a series that appears only with its first event reads as nothing.
+  for (const code of DEAD_LETTER_CODES) {
+    metrics.deadLetters.inc({ code }, 0);
+    metrics.deadLetterFailures.inc({ code }, 0);
+  }
+  return metrics;
 }
+
+/** The codes of records refused for their content (what `tributary_ingest_dead_letters_total` counts). */
+const DEAD_LETTER_CODES = ['INVALID_RECORDS', 'RECORD_TOO_LARGE', 'MALFORMED_BODY'] as const;

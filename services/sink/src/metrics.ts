@@ -55,6 +55,10 @@ export function sinkMetrics(registry: Registry, standard: StreamsInstrumentation
     nullValues: (topic, count) => nulls.inc({ topic }, count),
     recordsLost: (topic, partition, count) => lost.inc({ topic, partition: String(partition) }, count),
     lag: (topic, partition, value) => {
+      // A partition in use exports its per-topic counters from 0: a series born at its first event is invisible to rate().
+      lost.inc({ topic, partition: String(partition) }, 0);
+      dlq.inc({ topic }, 0);
+      nulls.inc({ topic }, 0);
       lag.set({ topic, partition: String(partition) }, value);
       standard.lag?.(topic, partition, value);
     },

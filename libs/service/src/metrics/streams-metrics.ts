@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { StreamsInstrumentation, StreamsState } from '@tributary/streams';
 
 const STATES: readonly StreamsState[] = ['created', 'starting', 'rebalancing', 'running', 'stopping', 'stopped', 'failed'];
+/** The reasons the runtime gives to `aborted` (libs/streams StreamsApp). */
+const ABORT_REASONS = ['fenced', 'revoked', 'error', 'retriable-error'] as const;
 
 /**
  * The runtime's instrumentation hooks as Prometheus metrics (DESIGN.md,
@@ -35,6 +37,8 @@ export function streamsMetrics(registry: Registry): StreamsInstrumentation {
   });
   const commits = new Counter({ name: 'tributary_commits_total', help: 'Committed transactions.', registers });
   const aborts = new Counter({ name: 'tributary_aborts_total', help: 'Aborted transactions, by reason.', labelNames: ['reason'], registers });
+  // Every reason exported from the start at 0: a rate over a series that appears only with the first abort reads as nothing.
+  for (const reason of ABORT_REASONS) aborts.inc({ reason }, 0);
   const lag = new Gauge({ name: 'tributary_consumer_lag', help: 'High watermark minus next offset, after the last fetched batch.', labelNames: ['topic', 'partition'], registers });
   const restored = new Gauge({ name: 'tributary_restore_records', help: 'Changelog records restored so far, per store partition.', labelNames: ['store', 'partition'], registers });
   const restoreTotal = new Gauge({ name: 'tributary_restore_total_records', help: 'Changelog records to restore, per store partition.', labelNames: ['store', 'partition'], registers });

@@ -44,7 +44,26 @@ export class GlobalStateManager {
     }
     const end = await this.reader.endOffsets([...this.#positions.values()]);
     const behind = (): boolean => [...this.#positions].some(([k, p]) => p.offset < (end.get(k) ?? 0n));
-    while (behind()) await this.#poll(100);
+    // The bootstrap is a global store's restore: reported like a changelog restore, so dashboards and the
+    // restore alerts see it (a large reference topic can hold an operator's start for minutes).
+    const started = Date.now();
+    const { instrumentation } = this.config;
+    const firstOffsets = new Map([...this.#positions].map(([k, p]) => [k, p.offset]));
+    const report = (done: boolean): void => {
+      for (const [k, p] of this.#positions) {
+        const first = firstOffsets.get(k) ?? 0n;
+        const total = Number((end.get(k) ?? first) - first);
+        const restored = Math.min(total, Number(p.offset - first));
+        if (done) instrumentation.restoreCompleted?.(p.store.name, p.partition, restored, (Date.now() - started) / 1000);
+        else instrumentation.restoreProgress?.(p.store.name, p.partition, restored, total);
+      }
+    };
+    report(false);
+    while (behind()) {
+      await this.#poll(100);
+      report(false);
+    }
+    report(true);
     this.#running = true;
     this.#loop = this.#follow();
   }
