@@ -260,6 +260,8 @@ export class Sink {
       // Reads every record with the latest schema (Avro resolution), so the columns and the values agree.
       const serde = avroSerde<unknown>(schemas.get(spec.topic) as never, { registry, autoRegister: false });
       this.#writers.set(spec.topic, { decoder: new RecordDecoder(spec.topic, layout, serde), statement: new UpsertStatement(this.schema, layout) });
+      // Every table's series from the start (at 0): an instance that has nothing left to write still exports it, and rate() sees the first rows.
+      this.#instrumentation.rowsWritten?.(layout.table, 0);
     }
 
     this.#deadLetters = new DeadLetterProducer(this.#kafka, groupId);
