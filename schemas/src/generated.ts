@@ -185,6 +185,128 @@ export interface RiskScore {
   readonly scoredAt: Date;
 }
 
+/** Reference data of a card and its holder. Compacted topic fraud.cardholders, keyed by cardId; the latest record per card wins. */
+export interface Cardholder {
+  /** Token of the card (never the PAN); also the record key. */
+  readonly cardId: string;
+  /** Latitude of the cardholder's home address in decimal degrees, WGS 84. */
+  readonly homeLat: number;
+  /** Longitude of the cardholder's home address in decimal degrees, WGS 84. */
+  readonly homeLon: number;
+  /** Credit limit of the card, in the card's currency unit. */
+  readonly creditLimit: number;
+  /** The issuer's risk segment of the cardholder. */
+  readonly riskSegment: RiskSegment;
+  /** ISO 4217 code of the card's currency, the unit of creditLimit and of every payment's amount. */
+  readonly currency: string;
+  /** When the card was issued (UTC, milliseconds since the epoch). */
+  readonly issuedAt: Date;
+}
+
+/** The issuer's risk segment of the cardholder. */
+export type RiskSegment = 'LOW' | 'MEDIUM' | 'HIGH' | 'UNKNOWN';
+
+/** An enriched payment with its card's look-back features over the payments before it (aggregate, MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself. */
+export interface PaymentFeatures {
+  /** Unique id of the payment (issuer authorisation id), stable across retries. */
+  readonly paymentId: string;
+  /** Token of the card (never the PAN); also the record key. */
+  readonly cardId: string;
+  /** Acquirer-assigned id of the merchant. */
+  readonly merchantId: string;
+  /** Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency). */
+  readonly amount: number;
+  /** ISO 4217 code of the card's currency, the unit of amount (e.g. EUR). */
+  readonly currency: string;
+  /** Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments). */
+  readonly lat: number | null;
+  /** Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments). */
+  readonly lon: number | null;
+  /** When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features. */
+  readonly eventTime: Date;
+  /** How the card was used (point of sale, contactless, online, cash machine). */
+  readonly channel: PaymentChannel;
+  /** True when the card was found in the cardholders topic; false when the holder's fields below are null. */
+  readonly matched: boolean;
+  /** Latitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched. */
+  readonly homeLat: number | null;
+  /** Longitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched. */
+  readonly homeLon: number | null;
+  /** Credit limit of the card, in the card's currency unit; null when unmatched. */
+  readonly creditLimit: number | null;
+  /** The issuer's risk segment of the cardholder; null when unmatched. */
+  readonly riskSegment: RiskSegment | null;
+  /** Number of payments of the card in the 10 minutes up to this one (eventTime - 10 min to eventTime, inclusive), this one included: count. */
+  readonly count10m: number;
+  /** Sum of amount over the same 10 minutes, this payment included, in the card's currency unit. */
+  readonly amountSum10m: number;
+  /** Number of payments of the card in the 24 hours up to this one, this one included: count. */
+  readonly count24h: number;
+  /** Sum of amount over the same 24 hours, this payment included, in the card's currency unit. */
+  readonly amountSum24h: number;
+  /** Number of distinct merchantIds among the payments of the 24 hours up to this one, this one included: count. */
+  readonly merchants24h: number;
+  /** Great-circle (haversine) distance, unit kilometres, from the card's previous located payment (the latest at or before this eventTime); null for the first, or when either has no location. */
+  readonly kmFromLast: number | null;
+}
+
+/** How the card was used. */
+export type PaymentChannel = 'POS' | 'CONTACTLESS' | 'ONLINE' | 'ATM' | 'OTHER';
+
+/** A card payment as the issuer authorised it. Topic fraud.payments, keyed by cardId. */
+export interface Payment {
+  /** Unique id of the payment (issuer authorisation id), stable across retries. */
+  readonly paymentId: string;
+  /** Token of the card (never the PAN); also the record key. */
+  readonly cardId: string;
+  /** Acquirer-assigned id of the merchant. */
+  readonly merchantId: string;
+  /** Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency). */
+  readonly amount: number;
+  /** ISO 4217 code of the card's currency, the unit of amount (e.g. EUR). */
+  readonly currency: string;
+  /** Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments). */
+  readonly lat: number | null;
+  /** Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments). */
+  readonly lon: number | null;
+  /** When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features. */
+  readonly eventTime: Date;
+  /** How the card was used (point of sale, contactless, online, cash machine). */
+  readonly channel: PaymentChannel;
+}
+
+/** A payment joined with its card's cardholder record. Topic fraud.payments.enriched, keyed by cardId. */
+export interface EnrichedPayment {
+  /** Unique id of the payment (issuer authorisation id), stable across retries. */
+  readonly paymentId: string;
+  /** Token of the card (never the PAN); also the record key. */
+  readonly cardId: string;
+  /** Acquirer-assigned id of the merchant. */
+  readonly merchantId: string;
+  /** Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency). */
+  readonly amount: number;
+  /** ISO 4217 code of the card's currency, the unit of amount (e.g. EUR). */
+  readonly currency: string;
+  /** Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments). */
+  readonly lat: number | null;
+  /** Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments). */
+  readonly lon: number | null;
+  /** When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features. */
+  readonly eventTime: Date;
+  /** How the card was used (point of sale, contactless, online, cash machine). */
+  readonly channel: PaymentChannel;
+  /** True when the card was found in the cardholders topic; false when the holder's fields below are null. */
+  readonly matched: boolean;
+  /** Latitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched. */
+  readonly homeLat: number | null;
+  /** Longitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched. */
+  readonly homeLon: number | null;
+  /** Credit limit of the card, in the card's currency unit; null when unmatched. */
+  readonly creditLimit: number | null;
+  /** The issuer's risk segment of the cardholder; null when unmatched. */
+  readonly riskSegment: RiskSegment | null;
+}
+
 /** Subject `coldchain.aggregates.1m-value` (coldchain.aggregates.1m-value.avsc). */
 export const WindowAggregateSchema: TypedSchema<WindowAggregate> = {
   schema: {
@@ -813,6 +935,445 @@ export const RiskScoreSchema: TypedSchema<RiskScore> = {
   },
 };
 
+/** Subject `fraud.cardholders-value` (fraud.cardholders-value.avsc). */
+export const CardholderSchema: TypedSchema<Cardholder> = {
+  schema: {
+    "type": "record",
+    "name": "Cardholder",
+    "namespace": "io.tributary.fraud",
+    "doc": "Reference data of a card and its holder. Compacted topic fraud.cardholders, keyed by cardId; the latest record per card wins.",
+    "fields": [
+      {
+        "name": "cardId",
+        "type": "string",
+        "doc": "Token of the card (never the PAN); also the record key."
+      },
+      {
+        "name": "homeLat",
+        "type": "double",
+        "doc": "Latitude of the cardholder's home address in decimal degrees, WGS 84."
+      },
+      {
+        "name": "homeLon",
+        "type": "double",
+        "doc": "Longitude of the cardholder's home address in decimal degrees, WGS 84."
+      },
+      {
+        "name": "creditLimit",
+        "type": "double",
+        "doc": "Credit limit of the card, in the card's currency unit."
+      },
+      {
+        "name": "riskSegment",
+        "type": {
+          "type": "enum",
+          "name": "RiskSegment",
+          "doc": "The issuer's risk segment of the cardholder.",
+          "symbols": [
+            "LOW",
+            "MEDIUM",
+            "HIGH",
+            "UNKNOWN"
+          ],
+          "default": "UNKNOWN"
+        },
+        "doc": "The issuer's risk segment of the cardholder."
+      },
+      {
+        "name": "currency",
+        "type": "string",
+        "doc": "ISO 4217 code of the card's currency, the unit of creditLimit and of every payment's amount."
+      },
+      {
+        "name": "issuedAt",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "When the card was issued (UTC, milliseconds since the epoch)."
+      }
+    ]
+  },
+};
+
+/** Subject `fraud.payment-features-value` (fraud.payment-features-value.avsc). */
+export const PaymentFeaturesSchema: TypedSchema<PaymentFeatures> = {
+  schema: {
+    "type": "record",
+    "name": "PaymentFeatures",
+    "namespace": "io.tributary.fraud",
+    "doc": "An enriched payment with its card's look-back features over the payments before it (aggregate, MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself.",
+    "fields": [
+      {
+        "name": "paymentId",
+        "type": "string",
+        "doc": "Unique id of the payment (issuer authorisation id), stable across retries."
+      },
+      {
+        "name": "cardId",
+        "type": "string",
+        "doc": "Token of the card (never the PAN); also the record key."
+      },
+      {
+        "name": "merchantId",
+        "type": "string",
+        "doc": "Acquirer-assigned id of the merchant."
+      },
+      {
+        "name": "amount",
+        "type": "double",
+        "doc": "Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency)."
+      },
+      {
+        "name": "currency",
+        "type": "string",
+        "doc": "ISO 4217 code of the card's currency, the unit of amount (e.g. EUR)."
+      },
+      {
+        "name": "lat",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments)."
+      },
+      {
+        "name": "lon",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments)."
+      },
+      {
+        "name": "eventTime",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features."
+      },
+      {
+        "name": "channel",
+        "type": {
+          "type": "enum",
+          "name": "PaymentChannel",
+          "doc": "How the card was used.",
+          "symbols": [
+            "POS",
+            "CONTACTLESS",
+            "ONLINE",
+            "ATM",
+            "OTHER"
+          ],
+          "default": "OTHER"
+        },
+        "doc": "How the card was used (point of sale, contactless, online, cash machine)."
+      },
+      {
+        "name": "matched",
+        "type": "boolean",
+        "doc": "True when the card was found in the cardholders topic; false when the holder's fields below are null."
+      },
+      {
+        "name": "homeLat",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Latitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched."
+      },
+      {
+        "name": "homeLon",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Longitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched."
+      },
+      {
+        "name": "creditLimit",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Credit limit of the card, in the card's currency unit; null when unmatched."
+      },
+      {
+        "name": "riskSegment",
+        "type": [
+          "null",
+          {
+            "type": "enum",
+            "name": "RiskSegment",
+            "doc": "The issuer's risk segment of the cardholder.",
+            "symbols": [
+              "LOW",
+              "MEDIUM",
+              "HIGH",
+              "UNKNOWN"
+            ],
+            "default": "UNKNOWN"
+          }
+        ],
+        "default": null,
+        "doc": "The issuer's risk segment of the cardholder; null when unmatched."
+      },
+      {
+        "name": "count10m",
+        "type": "long",
+        "doc": "Number of payments of the card in the 10 minutes up to this one (eventTime - 10 min to eventTime, inclusive), this one included: count."
+      },
+      {
+        "name": "amountSum10m",
+        "type": "double",
+        "doc": "Sum of amount over the same 10 minutes, this payment included, in the card's currency unit."
+      },
+      {
+        "name": "count24h",
+        "type": "long",
+        "doc": "Number of payments of the card in the 24 hours up to this one, this one included: count."
+      },
+      {
+        "name": "amountSum24h",
+        "type": "double",
+        "doc": "Sum of amount over the same 24 hours, this payment included, in the card's currency unit."
+      },
+      {
+        "name": "merchants24h",
+        "type": "long",
+        "doc": "Number of distinct merchantIds among the payments of the 24 hours up to this one, this one included: count."
+      },
+      {
+        "name": "kmFromLast",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Great-circle (haversine) distance, unit kilometres, from the card's previous located payment (the latest at or before this eventTime); null for the first, or when either has no location."
+      }
+    ]
+  },
+};
+
+/** Subject `fraud.payments-value` (fraud.payments-value.avsc). */
+export const PaymentSchema: TypedSchema<Payment> = {
+  schema: {
+    "type": "record",
+    "name": "Payment",
+    "namespace": "io.tributary.fraud",
+    "doc": "A card payment as the issuer authorised it. Topic fraud.payments, keyed by cardId.",
+    "fields": [
+      {
+        "name": "paymentId",
+        "type": "string",
+        "doc": "Unique id of the payment (issuer authorisation id), stable across retries."
+      },
+      {
+        "name": "cardId",
+        "type": "string",
+        "doc": "Token of the card (never the PAN); also the record key."
+      },
+      {
+        "name": "merchantId",
+        "type": "string",
+        "doc": "Acquirer-assigned id of the merchant."
+      },
+      {
+        "name": "amount",
+        "type": "double",
+        "doc": "Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency)."
+      },
+      {
+        "name": "currency",
+        "type": "string",
+        "doc": "ISO 4217 code of the card's currency, the unit of amount (e.g. EUR)."
+      },
+      {
+        "name": "lat",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments)."
+      },
+      {
+        "name": "lon",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments)."
+      },
+      {
+        "name": "eventTime",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features."
+      },
+      {
+        "name": "channel",
+        "type": {
+          "type": "enum",
+          "name": "PaymentChannel",
+          "doc": "How the card was used.",
+          "symbols": [
+            "POS",
+            "CONTACTLESS",
+            "ONLINE",
+            "ATM",
+            "OTHER"
+          ],
+          "default": "OTHER"
+        },
+        "doc": "How the card was used (point of sale, contactless, online, cash machine)."
+      }
+    ]
+  },
+};
+
+/** Subject `fraud.payments.enriched-value` (fraud.payments.enriched-value.avsc). */
+export const EnrichedPaymentSchema: TypedSchema<EnrichedPayment> = {
+  schema: {
+    "type": "record",
+    "name": "EnrichedPayment",
+    "namespace": "io.tributary.fraud",
+    "doc": "A payment joined with its card's cardholder record. Topic fraud.payments.enriched, keyed by cardId.",
+    "fields": [
+      {
+        "name": "paymentId",
+        "type": "string",
+        "doc": "Unique id of the payment (issuer authorisation id), stable across retries."
+      },
+      {
+        "name": "cardId",
+        "type": "string",
+        "doc": "Token of the card (never the PAN); also the record key."
+      },
+      {
+        "name": "merchantId",
+        "type": "string",
+        "doc": "Acquirer-assigned id of the merchant."
+      },
+      {
+        "name": "amount",
+        "type": "double",
+        "doc": "Amount authorised, in the card's currency (major unit, e.g. 12.5 for EUR 12.50; see currency)."
+      },
+      {
+        "name": "currency",
+        "type": "string",
+        "doc": "ISO 4217 code of the card's currency, the unit of amount (e.g. EUR)."
+      },
+      {
+        "name": "lat",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Latitude of the terminal in decimal degrees, WGS 84, -90 to 90; null when unknown (online payments)."
+      },
+      {
+        "name": "lon",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Longitude of the terminal in decimal degrees, WGS 84, -180 to 180; null when unknown (online payments)."
+      },
+      {
+        "name": "eventTime",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "When the payment was authorised (UTC, milliseconds since the epoch). Event time for look-back features."
+      },
+      {
+        "name": "channel",
+        "type": {
+          "type": "enum",
+          "name": "PaymentChannel",
+          "doc": "How the card was used.",
+          "symbols": [
+            "POS",
+            "CONTACTLESS",
+            "ONLINE",
+            "ATM",
+            "OTHER"
+          ],
+          "default": "OTHER"
+        },
+        "doc": "How the card was used (point of sale, contactless, online, cash machine)."
+      },
+      {
+        "name": "matched",
+        "type": "boolean",
+        "doc": "True when the card was found in the cardholders topic; false when the holder's fields below are null."
+      },
+      {
+        "name": "homeLat",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Latitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched."
+      },
+      {
+        "name": "homeLon",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Longitude of the cardholder's home address in decimal degrees, WGS 84; null when unmatched."
+      },
+      {
+        "name": "creditLimit",
+        "type": [
+          "null",
+          "double"
+        ],
+        "default": null,
+        "doc": "Credit limit of the card, in the card's currency unit; null when unmatched."
+      },
+      {
+        "name": "riskSegment",
+        "type": [
+          "null",
+          {
+            "type": "enum",
+            "name": "RiskSegment",
+            "doc": "The issuer's risk segment of the cardholder.",
+            "symbols": [
+              "LOW",
+              "MEDIUM",
+              "HIGH",
+              "UNKNOWN"
+            ],
+            "default": "UNKNOWN"
+          }
+        ],
+        "default": null,
+        "doc": "The issuer's risk segment of the cardholder; null when unmatched."
+      }
+    ]
+  },
+};
+
 /** Every schema by subject. */
 export const SUBJECTS = {
   'coldchain.aggregates.1m-value': WindowAggregateSchema,
@@ -821,4 +1382,8 @@ export const SUBJECTS = {
   'coldchain.readings-value': SensorReadingSchema,
   'coldchain.readings.enriched-value': EnrichedReadingSchema,
   'coldchain.scores-value': RiskScoreSchema,
+  'fraud.cardholders-value': CardholderSchema,
+  'fraud.payment-features-value': PaymentFeaturesSchema,
+  'fraud.payments-value': PaymentSchema,
+  'fraud.payments.enriched-value': EnrichedPaymentSchema,
 } as const;
