@@ -13,6 +13,8 @@ export interface Operator {
   readonly ready: boolean;
   /** False once the operator failed for good (the shell then exits non-zero so the platform restarts it); default true. */
   readonly healthy?: boolean;
+  /** JSON-safe detail shown by `/readyz` beside `ready` (e.g. the model in use and the last refused one); read at each request. */
+  readonly detail?: Record<string, unknown> | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Read-only interactive query of one key of one store; `undefined` when absent here. */

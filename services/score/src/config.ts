@@ -19,6 +19,21 @@ export const scoreEnv = {
   MODEL_PATH: env.string({ default: DEFAULT_MODEL_PATH }),
   /** The model's sidecar; default `model.json` next to MODEL_PATH. */
   MODEL_METADATA_PATH: env.string({ optional: true }),
+  /**
+   * Remote models (README "Remote models"): the model server's URL. Set, the model runs there, not in-process: MODEL_PATH is
+   * not read, and the model's metadata is MODEL_METADATA_PATH or, unset, what the server answers to a GET of this URL.
+   */
+  MODEL_ENDPOINT: env.url({ optional: true }),
+  /** Requests to the model server in flight at most, for the whole instance. */
+  REMOTE_CONCURRENCY: env.int({ default: 4, min: 1 }),
+  /** A batch is sent as requests of at most this many rows. */
+  REMOTE_BATCH_ROWS: env.int({ default: 256, min: 1 }),
+  /** One request, from sending to the whole answer read. */
+  REMOTE_TIMEOUT_MS: env.int({ default: 2000, min: 1 }),
+  /** Retries of a request after a transient failure (connection error, timeout, 429, 5xx). */
+  REMOTE_MAX_RETRIES: env.int({ default: 5, min: 0 }),
+  /** A batch's requests end (retries included) within this long; below the transaction timeout (30 s) and the consumer session timeout (10 s). */
+  REMOTE_DEADLINE_MS: env.int({ default: 8000, min: 1, max: 25_000 }),
   /** `name=expr,…` (expr: a dotted path or `path-path`); default: the model's own featureExpressions from model.json. */
   FEATURES: env.list({ optional: true }),
   /** Value of a feature whose input is null, missing or not finite. */
@@ -34,6 +49,10 @@ export const scoreEnv = {
   COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
   /** Drift metrics: PSI of each feature over the last this many scored windows against the training distribution; 0 disables them. */
   DRIFT_WINDOW_ROWS: env.int({ default: 1000, min: 0 }),
+  /** Hot reload: the compacted topic models are published to (`npm run model -- publish`); unset: the model file only. */
+  MODELS_TOPIC: env.string({ optional: true }),
+  /** The model (key on MODELS_TOPIC) to follow; default: the name of the model file's model. */
+  MODEL_NAME: env.string({ optional: true }),
 };
 
 export type ScoreConfig = ConfigOf<typeof scoreEnv>;

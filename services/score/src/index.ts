@@ -45,3 +45,10 @@ export { inspectOnnx, withoutZipMap, withMetadataProp, elemTypeName, type OnnxDe
 export { scoreBatch, type ScoringInput, type ScoredWindow } from './scoring/score-batch.js';
 export { alertFor, alertId, reasonsOf, uuidV5, formatValue, ALERT_ID_NAMESPACE, DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
 export { ModelError, MissingAggregateError, InferenceError } from './errors.js';
+export { ModelHolder, fixedModel, type ModelSource, type ModelLease, type HeldModel } from './registry/model-holder.js';
+export { encodeEnvelope, decodeEnvelope, envelopeFor, envelopeBytes, checkBytes, sha256Hex, DEFAULT_INLINE_MAX_BYTES, type ModelEnvelope, type EnvelopeDecode } from './registry/model-envelope.js';
+export { ModelFollower, applyPublication, type ModelFollowerStatus, type ModelRefused, type RefusalReason } from './registry/model-follower.js';
+export { publishModel, rollbackModel, listModels, checkModel, type ModelListing, type PublishOptions } from './registry/model-publisher.js';
+export { historyTopic, ensureModelsTopics } from './registry/models-topic.js';
+export { hotReload, type HotReload } from './registry/hot-reload.js';
+export { modelRefusalsCounter } from './metrics.js';

@@ -12,17 +12,21 @@ import { loadConfig } from './config.js';
 import { driftFor } from './drift/feature-drift.js';
 import { formatFeatures } from './features/feature-spec.js';
 import { scoreMetrics } from './metrics.js';
+import { hotReload } from './registry/hot-reload.js';
 import { loadScoringModel } from './scoring-model.js';
 import { avroScoreSerdes } from './serdes.js';
 import { buildTopology } from './topology.js';
 
 const config = loadConfig();
 
-/** The operator, with the model released once it has stopped. */
-function releasingModel(operator: Operator, release: () => Promise<void>): Operator {
+/** The operator, with the model released once it has stopped, and the model in use in `/readyz`. */
+function releasingModel(operator: Operator, release: () => Promise<void>, detail?: () => Record<string, unknown>): Operator {
   return {
     get ready() {
       return operator.ready;
+    },
+    get detail() {
+      return detail?.();
     },
     get healthy() {
       return operator.healthy ?? true;
@@ -42,12 +46,13 @@ await runService({
   name: 'score',
   http: config,
   build: async (ctx) => {
-    const { scorer, features } = await loadScoringModel({
+    const loaded = await loadScoringModel({
       modelPath: config.MODEL_PATH,
       metadataPath: config.MODEL_METADATA_PATH,
       features: config.FEATURES,
       nullValue: config.FEATURE_NULL_VALUE,
     });
+    const { scorer, features } = loaded;
     const model = scorer.metadata;
     ctx.log.info(
       {
@@ -71,16 +76,17 @@ await runService({
     // Registers (or, with SCHEMA_AUTO_REGISTER=false, looks up) the output schemas now: a missing one fails the start, not the first commit.
     await serdes.score.prepare(config.SCORES_TOPIC);
     await serdes.alert.prepare(config.ALERTS_TOPIC);
+    const kafka = kafkaConfig(config, ctx.clientId);
+    const reload = hotReload({ initial: loaded, modelsTopic: config.MODELS_TOPIC, modelName: config.MODEL_NAME, features: config.FEATURES, nullValue: config.FEATURE_NULL_VALUE, kafka, log: ctx.log, registry: ctx.registry });
+    await reload.start();
     const topology = buildTopology({
       serdes,
       topics: { input: config.INPUT_TOPIC, scores: config.SCORES_TOPIC, alerts: config.ALERTS_TOPIC },
-      scorer,
-      features,
+      model: reload.model,
       policy: { threshold: config.ALERT_THRESHOLD, criticalThreshold: config.CRITICAL_THRESHOLD, maxReasons: config.ALERT_MAX_REASONS },
       observer: scoreMetrics(ctx.registry, model, { drift }),
     });
     ctx.log.info({ applicationId: config.APPLICATION_ID, topology: topology.describe(config.APPLICATION_ID) }, 'topology');
-    const kafka = kafkaConfig(config, ctx.clientId);
     const app = new StreamsApp(topology, {
       applicationId: config.APPLICATION_ID,
       kafka,
@@ -90,6 +96,6 @@ await runService({
       instrumentation: ctx.instrumentation,
       log: ctx.streamsLog,
     });
-    return releasingModel(streamsOperator(app, { registry: ctx.registry, kafka }), () => scorer.release());
+    return releasingModel(streamsOperator(app, { registry: ctx.registry, kafka }), () => reload.stop(), () => reload.detail);
   },
 });

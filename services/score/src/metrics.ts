@@ -16,7 +16,7 @@ export interface ScoreMetricsOptions {
  * transaction's windows count again when they are reprocessed (and enter
  * the drift window twice).
  */
-export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'name' | 'version'>, options: ScoreMetricsOptions = {}): ScoreObserver {
+export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'name' | 'version'> & Partial<Pick<ModelMetadata, 'features'>>, options: ScoreMetricsOptions = {}): ScoreObserver {
   const info = new Gauge({
     name: 'tributary_score_model_info',
     help: 'The model this instance scores with (value 1), by name and version.',
@@ -24,6 +24,7 @@ export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'nam
     registers: [registry],
   });
   info.set({ model: model.name, version: model.version }, 1);
+  let live = `${model.name}\u0000${model.version}`;
   const scores = new Counter({ name: 'tributary_score_scores_total', help: 'Windows scored.', registers: [registry] });
   const alerts = new Counter({ name: 'tributary_score_alerts_total', help: 'Alerts raised, by severity.', labelNames: ['severity'], registers: [registry] });
   const risk = new Histogram({
@@ -47,8 +48,26 @@ export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'nam
     registers: [registry],
   });
   const drift = options.drift === undefined ? undefined : driftMetrics(registry, model.name, options.drift);
+  // The drift window holds the start model's features against its training distribution: a hot-reloaded
+  // version that takes other features (or another order) does not feed it.
+  const driftFeatures = model.features?.join(',');
+  let driftApplies = true;
   return {
-    ...(drift === undefined ? {} : { inputsScored: drift }),
+    modelUsed: (used) => {
+      driftApplies = driftFeatures === undefined || used.features.join(',') === driftFeatures;
+      const id = `${used.name}\u0000${used.version}`;
+      if (id === live) return;
+      live = id;
+      info.reset();
+      info.set({ model: used.name, version: used.version }, 1);
+    },
+    ...(drift === undefined
+      ? {}
+      : {
+          inputsScored: (rows: readonly (readonly number[])[]) => {
+            if (driftApplies) drift(rows);
+          },
+        }),
     batchScored: (rows, seconds) => {
       inference.observe(seconds);
       batchRows.observe(rows);
@@ -59,4 +78,14 @@ export function scoreMetrics(registry: Registry, model: Pick<ModelMetadata, 'nam
     },
     alerted: (severity) => alerts.inc({ severity }),
   };
+}
+
+/** `tributary_score_model_refusals_total{model,version,reason}`: publications of the models topic refused by the hot reload. */
+export function modelRefusalsCounter(registry: Registry): Counter<'model' | 'version' | 'reason'> {
+  return new Counter({
+    name: 'tributary_score_model_refusals_total',
+    help: 'Model publications refused by the hot reload (the operator kept its model), by model, version and reason.',
+    labelNames: ['model', 'version', 'reason'],
+    registers: [registry],
+  });
 }

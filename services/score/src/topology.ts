@@ -8,6 +8,7 @@ import { TopologyBuilder, string, type Serde, type Topology } from '@tributary/s
 import type { Alert, RiskScore, WindowAggregate } from '@tributary/schemas';
 import type { FeatureExtractor } from './features/feature-spec.js';
 import type { BatchScorer } from './model/onnx-scorer.js';
+import { fixedModel, type ModelSource } from './registry/model-holder.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
 import { ALERTS_CHILD, SCORES_CHILD, ScoreProcessor, type ScoreObserver } from './topology/score-processor.js';
 
@@ -36,10 +37,12 @@ export interface ScoreSerdes {
 export interface ScoreTopologyOptions {
   readonly serdes: ScoreSerdes;
   readonly topics?: Partial<ScoreTopics>;
-  /** The model; shared by every task of the app (onnxruntime sessions may run concurrently). */
-  readonly scorer: BatchScorer;
-  /** Features in the model's input order (see `featuresForModel`). */
-  readonly features: FeatureExtractor;
+  /** The model; shared by every task of the app (onnxruntime sessions may run concurrently). Ignored when `model` is given. */
+  readonly scorer?: BatchScorer;
+  /** Features in the model's input order (see `featuresForModel`). Ignored when `model` is given. */
+  readonly features?: FeatureExtractor;
+  /** Where each batch takes its model from (a ModelHolder for hot reload); default `fixedModel(scorer, features)`. */
+  readonly model?: ModelSource;
   readonly policy?: AlertPolicy;
   readonly observer?: ScoreObserver;
 }
@@ -51,9 +54,15 @@ export function buildTopology(options: ScoreTopologyOptions): Topology {
   const topics = { ...DEFAULT_SCORE_TOPICS, ...options.topics };
   const policy = options.policy ?? DEFAULT_ALERT_POLICY;
   const { scorer, features, observer, serdes } = options;
+  let model = options.model;
+  if (model === undefined) {
+    if (scorer === undefined || features === undefined) throw new TypeError('buildTopology needs a model, or a scorer and its features');
+    model = fixedModel(scorer, features);
+  }
+  const source = model;
   return new TopologyBuilder()
     .addSource(SCORE_NODES.source, [topics.input], { key: string(), value: serdes.aggregate })
-    .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor(scorer, features, policy, observer), [SCORE_NODES.source])
+    .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor(source, policy, observer), [SCORE_NODES.source])
     .addSink(SCORE_NODES.scores, topics.scores, { key: string(), value: serdes.score }, [SCORE_NODES.processor])
     .addSink(SCORE_NODES.alerts, topics.alerts, { key: string(), value: serdes.alert }, [SCORE_NODES.processor])
     .build();

@@ -7,6 +7,7 @@ import { numericPaths } from '../src/features/numeric-paths.js';
 import type { OnnxScorer } from '../src/model/onnx-scorer.js';
 import { DEFAULT_ALERT_POLICY } from '../src/scoring/alerts.js';
 import { ALERTS_CHILD, SCORES_CHILD, ScoreProcessor } from '../src/topology/score-processor.js';
+import { fixedModel } from '../src/registry/model-holder.js';
 import { WindowAggregateSchema } from '@tributary/schemas';
 import { aggregate, testScorer } from './fixtures.js';
 
@@ -41,7 +42,7 @@ function processor(observer = {}) {
   calls = [];
   const counting = { metadata: scorer.metadata, score: async (rows: Float32Array, n: number) => (calls.push(n), await scorer.score(rows, n)), release: async () => undefined };
   const features = featuresForModel(scorer.metadata, { items: undefined, nullValue: 0, numericPaths: numericPaths(WindowAggregateSchema.schema) });
-  return new ScoreProcessor(counting, features, DEFAULT_ALERT_POLICY, observer);
+  return new ScoreProcessor(fixedModel(counting, features), DEFAULT_ALERT_POLICY, observer);
 }
 
 describe('ScoreProcessor', () => {

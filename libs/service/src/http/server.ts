@@ -22,8 +22,10 @@ export function buildServer(options: { log: Logger; registry: Registry; operator
   });
 
   app.get('/readyz', async (_req, reply) => {
-    const ready = options.operator()?.ready ?? false;
-    return reply.code(ready ? 200 : 503).send({ ready });
+    const operator = options.operator();
+    const ready = operator?.ready ?? false;
+    const detail = operator?.detail;
+    return reply.code(ready ? 200 : 503).send(detail === undefined ? { ready } : { ready, detail: jsonSafe(detail) });
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -11,12 +11,17 @@
  * out in the same transaction as the offsets of the windows they score
  * (exactly-once). `abort()` drops the buffer when the task drops its
  * uncommitted work: the runtime rewinds and those windows come again.
+ *
+ * The model comes from a ModelSource: one lease per flush, so a batch is
+ * scored entirely by one model even when a hot reload swaps it meanwhile
+ * (the features are computed at flush too, with that model's extractor: a
+ * new version may take other features).
  */
 import type { Processor, ProcessorContext, StreamRecord } from '@tributary/streams';
 import type { Alert, RiskScore, Severity, WindowAggregate } from '@tributary/schemas';
 import { MissingAggregateError } from '../errors.js';
-import type { FeatureExtractor } from '../features/feature-spec.js';
-import type { BatchScorer } from '../model/onnx-scorer.js';
+import type { ModelMetadata } from '../model/model-metadata.js';
+import type { ModelSource } from '../registry/model-holder.js';
 import type { AlertPolicy } from '../scoring/alerts.js';
 import { scoreBatch, type ScoringInput } from '../scoring/score-batch.js';
 
@@ -30,6 +35,8 @@ export const ALERTS_CHILD = 'alerts-sink';
  * counted again when they are reprocessed.
  */
 export interface ScoreObserver {
+  /** The model that scores the batch about to be scored (once per batch, before `batchScored`). */
+  modelUsed?(metadata: ModelMetadata): void;
   batchScored?(rows: number, seconds: number): void;
   /** The feature rows the model saw in one batch (model input order), once per batch. */
   inputsScored?(features: readonly (readonly number[])[]): void;
@@ -37,25 +44,22 @@ export interface ScoreObserver {
   alerted?(severity: Severity): void;
 }
 
-interface Pending extends ScoringInput {
+interface Pending {
   readonly key: string;
   readonly timestamp: number;
+  readonly aggregate: WindowAggregate;
 }
 
 export class ScoreProcessor implements Processor<string, WindowAggregate | null, string, RiskScore | Alert> {
-  readonly #scorer: BatchScorer;
-  readonly #extractor: FeatureExtractor;
+  readonly #model: ModelSource;
   readonly #policy: AlertPolicy;
   readonly #observer: ScoreObserver;
   #context: ProcessorContext<string, RiskScore | Alert> | undefined;
   #pending: Pending[] = [];
 
-  /** `extractor` must yield the features in the model's input order. */
-  constructor(scorer: BatchScorer, extractor: FeatureExtractor, policy: AlertPolicy, observer: ScoreObserver = {}) {
-    const model = scorer.metadata.features.join(',');
-    if (extractor.names.join(',') !== model) throw new RangeError(`extractor features ${extractor.names.join(',')} are not the model's ${model}`);
-    this.#scorer = scorer;
-    this.#extractor = extractor;
+  /** `model`: `fixedModel(scorer, features)`, or a ModelHolder that a hot reload swaps. */
+  constructor(model: ModelSource, policy: AlertPolicy, observer: ScoreObserver = {}) {
+    this.#model = model;
     this.#policy = policy;
     this.#observer = observer;
   }
@@ -64,27 +68,36 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
     this.#context = context;
   }
 
-  /** Buffers the window's features; a tombstone throws (the runtime dead-letters it). */
+  /** Buffers the window; a tombstone throws (the runtime dead-letters it). */
   process(record: StreamRecord<string, WindowAggregate | null>): void {
     const aggregate = record.value;
     if (aggregate === null || aggregate === undefined) throw new MissingAggregateError(record.key);
-    this.#pending.push({ key: aggregate.containerId, timestamp: record.timestamp, aggregate, features: this.#extractor.extract(aggregate) });
+    this.#pending.push({ key: aggregate.containerId, timestamp: record.timestamp, aggregate });
   }
 
   get pending(): number {
     return this.#pending.length;
   }
 
-  /** Scores the buffered windows with one model call; awaited by the task before the commit that covers them. */
+  /** Scores the buffered windows with one model call, all with one model; awaited by the task before the commit that covers them. */
   async flush(): Promise<void> {
     const context = this.#context;
     if (this.#pending.length === 0 || context === undefined) return;
     const batch = this.#pending;
     this.#pending = [];
-    const started = performance.now();
-    const results = await scoreBatch(this.#scorer, batch, this.#policy, new Date(context.currentSystemTime()));
-    this.#observer.batchScored?.(batch.length, (performance.now() - started) / 1000);
-    this.#observer.inputsScored?.(batch.map((p) => p.features));
+    const lease = this.#model.acquire();
+    let results;
+    let inputs: ScoringInput[];
+    try {
+      this.#observer.modelUsed?.(lease.scorer.metadata);
+      inputs = batch.map((p) => ({ aggregate: p.aggregate, features: lease.features.extract(p.aggregate) }));
+      const started = performance.now();
+      results = await scoreBatch(lease.scorer, inputs, this.#policy, new Date(context.currentSystemTime()));
+      this.#observer.batchScored?.(batch.length, (performance.now() - started) / 1000);
+    } finally {
+      lease.release();
+    }
+    this.#observer.inputsScored?.(inputs.map((p) => p.features));
     results.forEach(({ score, alert }, i) => {
       const { key, timestamp } = batch[i] as Pending;
       context.forward({ key, value: score, timestamp }, SCORES_CHILD);
