@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { previousPublication } from '../src/registry/model-publisher.js';
 import { checkBytes, decodeEnvelope, encodeEnvelope, envelopeBytes, envelopeFor, sha256Hex } from '../src/registry/model-envelope.js';
 import { TEST_METADATA, testModelBytes } from './fixtures.js';
 
@@ -72,5 +73,16 @@ describe('model envelope', () => {
     const e = envelopeFor(bytes, TEST_METADATA);
     expect(checkBytes(bytes, e)).toBeUndefined();
     expect(checkBytes(bytes.subarray(1), e)).toMatch(/checksum mismatch/);
+  });
+});
+
+describe('previousPublication (what rollback re-publishes)', () => {
+  const pub = (name: string, version: string) => ({ ok: true as const, envelope: envelopeFor(bytes, { ...TEST_METADATA, name, version }) });
+  it('is the last publication of the model with another version than the live one', () => {
+    const history = [pub('test-risk', '1'), pub('other', '7'), pub('test-risk', '2'), pub('test-risk', '3'), pub('test-risk', '3'), pub('other', '8')];
+    expect(previousPublication(history, { name: 'test-risk', version: '3' })?.version).toBe('2');
+    // After a rollback to 2 (a new publication of 2), the previous one is 3: a second rollback undoes the first.
+    expect(previousPublication([...history, pub('test-risk', '2')], { name: 'test-risk', version: '2' })?.version).toBe('3');
+    expect(previousPublication([pub('test-risk', '1'), { ok: false, key: 'test-risk', message: 'corrupt' }], { name: 'test-risk', version: '1' })).toBeUndefined();
   });
 });

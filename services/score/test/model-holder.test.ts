@@ -107,6 +107,21 @@ describe('ModelHolder in the score topology', () => {
   });
 });
 
+describe('an empty ModelHolder (a shadow model before its first publication)', () => {
+  it('leases nothing until the first swap, then the swapped model', async () => {
+    const holder = new ModelHolder(undefined);
+    expect(holder.tryAcquire()).toBeUndefined();
+    expect(() => holder.acquire()).toThrow(/no model held yet/);
+    const v2 = await load(v2Bytes(), V2);
+    holder.swap(v2);
+    const lease = holder.tryAcquire();
+    expect(lease?.scorer.metadata.version).toBe('0.0.2');
+    lease?.release();
+    await holder.close();
+    expect(v2.released()).toBe(true);
+  });
+});
+
 describe('applyPublication', () => {
   const message = (value: Buffer | null) => ({ key: Buffer.from('test-risk'), value });
 

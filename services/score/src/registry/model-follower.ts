@@ -32,7 +32,8 @@ export interface ModelRefused {
 export interface ModelFollowerStatus {
   readonly topic: string;
   readonly model: string;
-  readonly live: { readonly version: string; readonly source: 'file' | 'topic'; readonly publishedAt?: string; readonly record?: string };
+  /** `none`: nothing loaded yet (a shadow model before its first publication). */
+  readonly live: { readonly version: string; readonly source: 'file' | 'topic' | 'none'; readonly publishedAt?: string; readonly record?: string };
   readonly refusals: number;
   readonly lastRefusal?: ModelRefused;
 }
@@ -53,7 +54,7 @@ export interface ModelFollowerOptions {
   readonly features: ModelFeatureOptions;
   readonly log: ModelFollowerLog;
   readonly onRefused?: (refusal: ModelRefused) => void;
-  readonly onSwapped?: (next: ModelMetadata, previous: ModelMetadata) => void;
+  readonly onSwapped?: (next: ModelMetadata, previous: ModelMetadata | undefined) => void;
   /** Longest wait of one background fetch (default 500 ms). */
   readonly pollMaxWaitMs?: number;
 }
@@ -71,7 +72,8 @@ export class ModelFollower {
   constructor(options: ModelFollowerOptions) {
     this.#options = options;
     this.#reader = new PartitionReader(options.kafka);
-    this.#live = { version: options.holder.current.scorer.metadata.version, source: 'file' };
+    const initial = options.holder.model?.scorer.metadata;
+    this.#live = initial === undefined ? { version: 'none', source: 'none' } : { version: initial.version, source: 'file' };
   }
 
   get status(): ModelFollowerStatus {
@@ -149,7 +151,7 @@ export class ModelFollower {
     const { envelope, previous } = applied;
     this.#live = { version: envelope.version, source: 'topic', publishedAt: envelope.publishedAt, record: where };
     log.info(
-      { model: envelope.name, version: envelope.version, previousVersion: previous.version, sha256: envelope.sha256, publishedAt: envelope.publishedAt, record: where, ...(envelope.rollbackOf !== undefined ? { rollbackOf: envelope.rollbackOf } : {}) },
+      { model: envelope.name, version: envelope.version, previousVersion: previous?.version ?? null, sha256: envelope.sha256, publishedAt: envelope.publishedAt, record: where, ...(envelope.rollbackOf !== undefined ? { rollbackOf: envelope.rollbackOf } : {}) },
       'model swapped',
     );
     this.#options.onSwapped?.(holder.current.scorer.metadata, previous);
@@ -159,13 +161,13 @@ export class ModelFollower {
     const full: ModelRefused = { ...refusal, record: where, at: new Date().toISOString() };
     this.#refusals++;
     this.#lastRefusal = full;
-    this.#options.log.error({ ...full, keeping: this.#live.version }, `model refused, keeping ${this.#options.holder.current.scorer.metadata.name} ${this.#live.version}: ${refusal.message}`);
+    this.#options.log.error({ ...full, keeping: this.#live.version }, `model refused, keeping ${this.#options.holder.model?.scorer.metadata.name ?? this.#options.modelName} ${this.#live.version}: ${refusal.message}`);
     this.#options.onRefused?.(full);
   }
 }
 
 export type PublicationResult =
-  | { readonly ok: true; readonly envelope: ModelEnvelope; readonly previous: ModelMetadata }
+  | { readonly ok: true; readonly envelope: ModelEnvelope; readonly previous: ModelMetadata | undefined }
   | { readonly ok: false; readonly refusal: Omit<ModelRefused, 'record' | 'at'> };
 
 /**
@@ -190,7 +192,7 @@ export async function applyPublication(
     const reason = load.refusal.error instanceof ConfigError ? 'features' : 'model';
     return { ok: false, refusal: { model: envelope.name, version: envelope.version, reason, message: load.refusal.message } };
   }
-  const previous = holder.current.scorer.metadata;
+  const previous = holder.model?.scorer.metadata;
   holder.swap(load.model);
   return { ok: true, envelope, previous };
 }

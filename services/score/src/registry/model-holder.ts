@@ -25,6 +25,11 @@ export interface ModelSource {
   acquire(): ModelLease;
 }
 
+/** A model that may not be there yet (the shadow model before its first publication). */
+export interface OptionalModelSource {
+  tryAcquire(): ModelLease | undefined;
+}
+
 /** A loaded model the holder owns: `release` frees its session. */
 export interface HeldModel {
   readonly scorer: BatchScorer;
@@ -51,29 +56,43 @@ interface Entry {
   freed: Promise<void> | undefined;
 }
 
-export class ModelHolder implements ModelSource {
-  #current: Entry;
+export class ModelHolder implements ModelSource, OptionalModelSource {
+  #current: Entry | undefined;
   readonly #freeing = new Set<Promise<void>>();
   readonly #onReleaseError: (error: unknown, model: HeldModel) => void;
 
-  constructor(initial: HeldModel, options: { onReleaseError?: (error: unknown, model: HeldModel) => void } = {}) {
-    checkFeatures(initial.scorer, initial.features);
-    this.#current = { model: initial, leases: 0, retired: false, freed: undefined };
+  /** `initial` undefined: empty until the first swap (`acquire` throws, `tryAcquire` gives undefined). */
+  constructor(initial: HeldModel | undefined, options: { onReleaseError?: (error: unknown, model: HeldModel) => void } = {}) {
+    if (initial !== undefined) checkFeatures(initial.scorer, initial.features);
+    this.#current = initial === undefined ? undefined : { model: initial, leases: 0, retired: false, freed: undefined };
     this.#onReleaseError = options.onReleaseError ?? (() => undefined);
   }
 
-  /** The model the next lease gets. */
+  /** The model the next lease gets; throws when the holder is empty. */
   get current(): HeldModel {
+    if (this.#current === undefined) throw new Error('no model held yet');
     return this.#current.model;
+  }
+
+  /** The model the next lease gets, or undefined when the holder is empty. */
+  get model(): HeldModel | undefined {
+    return this.#current?.model;
   }
 
   /** Leases of the current model out now. */
   get leases(): number {
-    return this.#current.leases;
+    return this.#current?.leases ?? 0;
   }
 
   acquire(): ModelLease {
+    const lease = this.tryAcquire();
+    if (lease === undefined) throw new Error('no model held yet');
+    return lease;
+  }
+
+  tryAcquire(): ModelLease | undefined {
     const entry = this.#current;
+    if (entry === undefined) return undefined;
     entry.leases++;
     let released = false;
     return {
@@ -93,14 +112,17 @@ export class ModelHolder implements ModelSource {
     checkFeatures(next.scorer, next.features);
     const previous = this.#current;
     this.#current = { model: next, leases: 0, retired: false, freed: undefined };
+    if (previous === undefined) return;
     previous.retired = true;
     this.#freeIfUnused(previous);
   }
 
   /** Releases the current model and waits for every retired one (call once no batch runs any more). */
   async close(): Promise<void> {
-    this.#current.retired = true;
-    this.#freeIfUnused(this.#current);
+    if (this.#current !== undefined) {
+      this.#current.retired = true;
+      this.#freeIfUnused(this.#current);
+    }
     await Promise.all([...this.#freeing]);
   }
 

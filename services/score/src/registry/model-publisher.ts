@@ -108,6 +108,11 @@ export async function listModels(target: PublishTarget): Promise<ModelListing> {
   return { live, history };
 }
 
+/** The last publication of `current`'s model in `history` whose version differs from `current`'s: the version live before it. */
+export function previousPublication(history: ModelListing['history'], current: Pick<ModelEnvelope, 'name' | 'version'>): ModelEnvelope | undefined {
+  return history.flatMap((h) => (h.ok && h.envelope.name === current.name && h.envelope.version !== current.version ? [h.envelope] : [])).at(-1);
+}
+
 /**
  * Re-publishes the version that was live before the current one: the last
  * publication of `name` in the history whose version differs from the live
@@ -119,9 +124,7 @@ export async function rollbackModel(target: PublishTarget & { readonly features?
   const { live, history } = await listModels(target);
   const current = live.get(name);
   if (current === undefined) throw new ModelError(`model ${name} has no publication on ${target.topic}: nothing to roll back`);
-  const previous = history
-    .flatMap((h) => (h.ok && h.envelope.name === name && h.envelope.version !== current.version ? [h.envelope] : []))
-    .at(-1);
+  const previous = previousPublication(history, current);
   if (previous === undefined) throw new ModelError(`model ${name} has no version before ${current.version} in ${historyTopic(target.topic)}: nothing to roll back to`);
   const bytes = await envelopeBytes(previous);
   if (!bytes.ok) throw new ModelError(bytes.message);
