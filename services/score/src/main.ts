@@ -13,6 +13,7 @@ import { driftFor } from './drift/feature-drift.js';
 import { formatFeatures } from './features/feature-spec.js';
 import { scoreMetrics } from './metrics.js';
 import { hotReload } from './registry/hot-reload.js';
+import { describeRemote, remoteModelSource, remoteScoringModel } from './remote/remote-model.js';
 import { loadScoringModel } from './scoring-model.js';
 import { avroScoreSerdes } from './serdes.js';
 import { buildTopology } from './topology.js';
@@ -46,12 +47,16 @@ await runService({
   name: 'score',
   http: config,
   build: async (ctx) => {
-    const loaded = await loadScoringModel({
-      modelPath: config.MODEL_PATH,
-      metadataPath: config.MODEL_METADATA_PATH,
-      features: config.FEATURES,
-      nullValue: config.FEATURE_NULL_VALUE,
-    });
+    // MODEL_ENDPOINT: the model runs in a model server (README "Remote models"), else in-process.
+    const loaded =
+      config.MODEL_ENDPOINT === undefined
+        ? await loadScoringModel({
+            modelPath: config.MODEL_PATH,
+            metadataPath: config.MODEL_METADATA_PATH,
+            features: config.FEATURES,
+            nullValue: config.FEATURE_NULL_VALUE,
+          })
+        : await remoteScoringModel({ ...config, MODEL_ENDPOINT: config.MODEL_ENDPOINT }, ctx.registry);
     const { scorer, features } = loaded;
     const model = scorer.metadata;
     ctx.log.info(
@@ -62,7 +67,7 @@ await runService({
         features: formatFeatures(features.specs),
         nullValue: features.nullValue,
         standardized: Object.keys(model.standardization ?? {}),
-        probability: scorer.contract.reads,
+        ...('metadataSource' in loaded ? { remote: describeRemote(loaded) } : { probability: loaded.scorer.contract.reads }),
       },
       'model loaded',
     );
@@ -77,7 +82,7 @@ await runService({
     await serdes.score.prepare(config.SCORES_TOPIC);
     await serdes.alert.prepare(config.ALERTS_TOPIC);
     const kafka = kafkaConfig(config, ctx.clientId);
-    const reload = hotReload({ initial: loaded, modelsTopic: config.MODELS_TOPIC, modelName: config.MODEL_NAME, features: config.FEATURES, nullValue: config.FEATURE_NULL_VALUE, kafka, log: ctx.log, registry: ctx.registry });
+    const reload = 'metadataSource' in loaded ? remoteModelSource(loaded) : hotReload({ initial: loaded, modelsTopic: config.MODELS_TOPIC, modelName: config.MODEL_NAME, features: config.FEATURES, nullValue: config.FEATURE_NULL_VALUE, kafka, log: ctx.log, registry: ctx.registry });
     await reload.start();
     const topology = buildTopology({
       serdes,

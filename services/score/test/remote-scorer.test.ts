@@ -85,7 +85,7 @@ describe('RemoteScorer', () => {
       [6, 3],
       [9, 1],
     ]);
-    expect(proxy.posts.map((r) => r.idempotencyKey).sort()).toEqual(['app/0_0@42:0+3', 'app/0_0@42:3+3', 'app/0_0@42:6+3', 'app/0_0@42:9+1']);
+    expect(proxy.posts.map((r) => r.idempotencyKey).sort()).toEqual(['app/0_0@42:0.0.1:0+3', 'app/0_0@42:0.0.1:3+3', 'app/0_0@42:0.0.1:6+3', 'app/0_0@42:0.0.1:9+1']);
   });
 
   it('never has more than `concurrency` requests at the server, across batches scored at once', async () => {
@@ -115,7 +115,7 @@ describe('RemoteScorer', () => {
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(2);
     expect(retries).toEqual(['timeout', 'timeout']);
     const keys = proxy.posts.map((r) => r.idempotencyKey);
-    expect(new Set(keys)).toEqual(new Set(['app/0_0@42:0+4', 'app/0_0@42:4+4']));
+    expect(new Set(keys)).toEqual(new Set(['app/0_0@42:0.0.1:0+4', 'app/0_0@42:0.0.1:4+4']));
   });
 
   it('retries 503 and 429 with exponential backoff (and Retry-After)', async () => {

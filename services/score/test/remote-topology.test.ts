@@ -103,5 +103,9 @@ describe('score topology with a remote model', () => {
     });
     expect(want.alerts.length).toBeGreaterThan(0);
     expect(got.alerts).toEqual(want.alerts);
+    // Each batch (here one record: the driver commits after each) is named by its task and first offset, the same on every retry.
+    const keys = proxy.posts.map((r) => r.idempotencyKey);
+    for (const key of keys) expect(key).toMatch(/^coldchain-score\/0_0\/coldchain\.aggregates\.1m-0@\d+:0\.0\.1:0\+1$/);
+    expect(new Set(keys).size).toBe(input.length);
   });
 });

@@ -16,13 +16,19 @@ export interface BatchScores {
   readonly contributions: Float32Array | undefined;
 }
 
+/** Names a batch across retries: the task and the first record's offset (the same id always starts at the same record). */
+export interface BatchInfo {
+  readonly id?: string | undefined;
+}
+
 /**
  * The narrow interface the score processor depends on: a model that scores
  * `count` rows of `metadata.features.length` float32 values at once.
  */
 export interface BatchScorer {
   readonly metadata: ModelMetadata;
-  score(rows: Float32Array, count: number): Promise<BatchScores>;
+  /** `batch` names the batch for a remote model's Idempotency-Key (an in-process model ignores it). */
+  score(rows: Float32Array, count: number, batch?: BatchInfo): Promise<BatchScores>;
   release(): Promise<void>;
 }
 

@@ -6,12 +6,17 @@
  * valid, or FEATURES that do not match it, stop the service.
  */
 import { readFile } from 'node:fs/promises';
+import type { Registry } from 'prom-client';
 import { WindowAggregateSchema } from '@tributary/schemas';
+import { ConfigError } from '@tributary/streams';
 import { ModelError } from '../errors.js';
 import type { FeatureExtractor } from '../features/feature-spec.js';
 import { featuresForModel } from '../features/model-features.js';
 import { numericPaths } from '../features/numeric-paths.js';
 import { parseModelMetadata, type ModelMetadata } from '../model/model-metadata.js';
+import type { HotReload } from '../registry/hot-reload.js';
+import { fixedModel } from '../registry/model-holder.js';
+import { remoteMetrics } from './remote-metrics.js';
 import { metadataFromResponse, remoteEndpoint } from './remote-protocol.js';
 import { RemoteScorer, type RemoteScorerOptions } from './remote-scorer.js';
 
@@ -90,4 +95,69 @@ export async function loadRemoteScoringModel(options: RemoteModelOptions): Promi
   const features = featuresForModel(metadata, { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: numericPaths(WindowAggregateSchema.schema) });
   const scorer = new RemoteScorer({ ...options, metadata });
   return { scorer, features, metadataSource, release: () => scorer.release() };
+}
+
+/** The settings of remote scoring, as config.ts reads them. */
+export interface RemoteModelConfig {
+  readonly MODEL_ENDPOINT: string;
+  readonly MODEL_METADATA_PATH?: string | undefined;
+  readonly MODELS_TOPIC?: string | undefined;
+  readonly FEATURES?: readonly string[] | undefined;
+  readonly FEATURE_NULL_VALUE: number;
+  readonly REMOTE_CONCURRENCY: number;
+  readonly REMOTE_BATCH_ROWS: number;
+  readonly REMOTE_TIMEOUT_MS: number;
+  readonly REMOTE_MAX_RETRIES: number;
+  readonly REMOTE_DEADLINE_MS: number;
+}
+
+/**
+ * The remote model main.ts runs with when MODEL_ENDPOINT is set, its
+ * requests counted in `registry` (remote-metrics.ts). MODELS_TOPIC is
+ * refused with it: the model server owns the model (a new version is
+ * deployed there; the operator's restart reads its metadata again).
+ */
+export async function remoteScoringModel(config: RemoteModelConfig, registry: Registry): Promise<RemoteScoringModel> {
+  if (config.MODELS_TOPIC !== undefined) {
+    throw new ConfigError(`MODELS_TOPIC=${config.MODELS_TOPIC} and MODEL_ENDPOINT=${config.MODEL_ENDPOINT} are exclusive: a remote model is replaced on its server, not through the models topic`);
+  }
+  return await loadRemoteScoringModel({
+    endpoint: config.MODEL_ENDPOINT,
+    metadataPath: config.MODEL_METADATA_PATH,
+    features: config.FEATURES,
+    nullValue: config.FEATURE_NULL_VALUE,
+    concurrency: config.REMOTE_CONCURRENCY,
+    batchRows: config.REMOTE_BATCH_ROWS,
+    timeoutMs: config.REMOTE_TIMEOUT_MS,
+    maxRetries: config.REMOTE_MAX_RETRIES,
+    deadlineMs: config.REMOTE_DEADLINE_MS,
+    observer: remoteMetrics(registry),
+  });
+}
+
+/** The model source of a remote model (the hot reload's shape, without a models topic): one model for the app's lifetime. */
+export function remoteModelSource(remote: RemoteScoringModel): HotReload {
+  const model = fixedModel(remote.scorer, remote.features);
+  const { name, version } = remote.scorer.metadata;
+  return {
+    model,
+    detail: { model: { name, version, source: 'remote', endpoint: remote.scorer.endpoint.inferUrl, protocol: remote.scorer.endpoint.protocol } },
+    start: async () => undefined,
+    stop: () => remote.release(),
+  };
+}
+
+/** What main.ts logs at start about a remote model. */
+export function describeRemote(remote: RemoteScoringModel): Record<string, unknown> {
+  const s = remote.scorer;
+  return {
+    endpoint: s.endpoint.inferUrl,
+    protocol: s.endpoint.protocol,
+    metadataFrom: remote.metadataSource,
+    concurrency: s.concurrency,
+    batchRows: s.batchRows,
+    timeoutMs: s.timeoutMs,
+    maxRetries: s.maxRetries,
+    deadlineMs: s.deadlineMs,
+  };
 }

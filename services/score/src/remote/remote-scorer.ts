@@ -20,7 +20,7 @@
  * features (the protocol's contract); `Idempotency-Key` headers are sent
  * for servers that still want to deduplicate.
  */
-import type { BatchScores, BatchScorer } from '../model/onnx-scorer.js';
+import type { BatchInfo, BatchScores, BatchScorer } from '../model/onnx-scorer.js';
 import type { ModelMetadata } from '../model/model-metadata.js';
 import { RemoteModelError, isTransientOutcome, type RemoteOutcome } from './remote-errors.js';
 import { ProtocolViolation, decodeResponse, encodeRequest, remoteEndpoint, type DecodedScores, type RemoteEndpoint } from './remote-protocol.js';
@@ -56,11 +56,6 @@ export interface RemoteScorerOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Random numbers in [0, 1) for the jitter (tests). */
   readonly random?: () => number;
-}
-
-/** Identifies a batch across retries: the same id always names the same rows (see the README). */
-export interface RemoteBatchInfo {
-  readonly id?: string | undefined;
 }
 
 interface Attempt {
@@ -130,7 +125,7 @@ export class RemoteScorer implements BatchScorer {
    * good or ran out of retries (the other requests of the batch are then
    * aborted).
    */
-  async score(rows: Float32Array, count: number, batch: RemoteBatchInfo = {}): Promise<BatchScores> {
+  async score(rows: Float32Array, count: number, batch: BatchInfo = {}): Promise<BatchScores> {
     const width = this.metadata.features.length;
     if (rows.length !== count * width) throw new RangeError(`${rows.length} values are not ${count} rows of ${width} features`);
     const risk = new Float32Array(count);
@@ -164,7 +159,8 @@ export class RemoteScorer implements BatchScorer {
 
   /** One request of the batch, retried until it succeeds, fails for good, or runs out of retries or time. */
   async #request(rows: Float32Array, start: number, count: number, batchId: string | undefined, deadline: number, failed: AbortSignal): Promise<DecodedScores> {
-    const key = batchId === undefined ? undefined : `${batchId}:${start}+${count}`;
+    // The same key always names the same rows scored by the same model version, so a server may answer a repeated key from a cache.
+    const key = batchId === undefined ? undefined : `${batchId}:${this.metadata.version}:${start}+${count}`;
     const body = JSON.stringify(encodeRequest(this.endpoint.protocol, this.metadata, rows, start, count, key));
     const what = `model ${this.metadata.name} ${this.metadata.version} at ${this.endpoint.inferUrl}, rows ${start}…${start + count - 1}`;
     for (let retry = 0; ; retry++) {

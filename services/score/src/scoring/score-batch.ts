@@ -4,7 +4,7 @@
  * Alert for each window at or above the threshold.
  */
 import type { Alert, RiskScore, WindowAggregate } from '@tributary/schemas';
-import type { BatchScorer } from '../model/onnx-scorer.js';
+import type { BatchInfo, BatchScorer } from '../model/onnx-scorer.js';
 import { alertFor, reasonsOf, type AlertPolicy } from './alerts.js';
 
 /** One window to score: its aggregate and its feature vector, in the model's feature order. */
@@ -20,7 +20,7 @@ export interface ScoredWindow {
 }
 
 /** Scores `inputs` with one call of `scorer` (nothing for an empty batch). `scoredAt` is the wall-clock time of the batch. */
-export async function scoreBatch(scorer: BatchScorer, inputs: readonly ScoringInput[], policy: AlertPolicy, scoredAt: Date): Promise<ScoredWindow[]> {
+export async function scoreBatch(scorer: BatchScorer, inputs: readonly ScoringInput[], policy: AlertPolicy, scoredAt: Date, batch?: BatchInfo): Promise<ScoredWindow[]> {
   if (inputs.length === 0) return [];
   const { metadata } = scorer;
   const names = metadata.features;
@@ -30,7 +30,7 @@ export async function scoreBatch(scorer: BatchScorer, inputs: readonly ScoringIn
     if (input.features.length !== width) throw new RangeError(`window ${r} has ${input.features.length} features; model ${metadata.name} takes ${width}`);
     rows.set(input.features, r * width);
   });
-  const { risk, contributions } = await scorer.score(rows, inputs.length);
+  const { risk, contributions } = await scorer.score(rows, inputs.length, batch);
   return inputs.map(({ aggregate, features }, r): ScoredWindow => {
     const score: RiskScore = {
       containerId: aggregate.containerId,

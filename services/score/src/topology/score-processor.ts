@@ -56,6 +56,8 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
   readonly #observer: ScoreObserver;
   #context: ProcessorContext<string, RiskScore | Alert> | undefined;
   #pending: Pending[] = [];
+  /** `<applicationId>/<taskId>/<topic>-<partition>@<offset>` of the batch's first record: a remote model's Idempotency-Key. */
+  #batchId: string | undefined;
 
   /** `model`: `fixedModel(scorer, features)`, or a ModelHolder that a hot reload swaps. */
   constructor(model: ModelSource, policy: AlertPolicy, observer: ScoreObserver = {}) {
@@ -72,7 +74,14 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
   process(record: StreamRecord<string, WindowAggregate | null>): void {
     const aggregate = record.value;
     if (aggregate === null || aggregate === undefined) throw new MissingAggregateError(record.key);
+    if (this.#pending.length === 0) this.#batchId = this.#firstRecordId();
     this.#pending.push({ key: aggregate.containerId, timestamp: record.timestamp, aggregate });
+  }
+
+  #firstRecordId(): string | undefined {
+    const context = this.#context;
+    const at = context?.recordMetadata();
+    return context === undefined || at === undefined ? undefined : `${context.applicationId}/${context.taskId}/${at.topic}-${at.partition}@${at.offset}`;
   }
 
   get pending(): number {
@@ -92,7 +101,7 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
       this.#observer.modelUsed?.(lease.scorer.metadata);
       inputs = batch.map((p) => ({ aggregate: p.aggregate, features: lease.features.extract(p.aggregate) }));
       const started = performance.now();
-      results = await scoreBatch(lease.scorer, inputs, this.#policy, new Date(context.currentSystemTime()));
+      results = await scoreBatch(lease.scorer, inputs, this.#policy, new Date(context.currentSystemTime()), { id: this.#batchId });
       this.#observer.batchScored?.(batch.length, (performance.now() - started) / 1000);
     } finally {
       lease.release();
