@@ -11,8 +11,13 @@ export class KeyMismatchError extends ProcessingError {
   // A class field runs after ProcessingError's constructor: it replaces the generic PROCESSING code.
   override readonly code = 'KEY_MISMATCH';
 
-  constructor(key: string | null, containerId: string) {
-    super(`record key ${JSON.stringify(key)} differs from the reading's containerId ${JSON.stringify(containerId)}: readings must be keyed by containerId`);
+  /** `field`: the key field of MODE=lookback (LOOKBACK_KEY_FIELD); the readings' containerId by default. */
+  constructor(key: string | null, containerId: string, field?: string) {
+    super(
+      field === undefined
+        ? `record key ${JSON.stringify(key)} differs from the reading's containerId ${JSON.stringify(containerId)}: readings must be keyed by containerId`
+        : `record key ${JSON.stringify(key)} differs from the record's ${field} ${JSON.stringify(containerId)}: records must be keyed by ${field}`,
+    );
   }
 }
 
@@ -20,7 +25,7 @@ export class KeyMismatchError extends ProcessingError {
 export class MissingReadingError extends ProcessingError {
   override readonly code = 'MISSING_VALUE';
 
-  constructor(key: string | null) {
-    super(`the record keyed ${JSON.stringify(key)} has no value (a tombstone): a reading is expected`);
+  constructor(key: string | null, expected = 'a reading') {
+    super(`the record keyed ${JSON.stringify(key)} has no value (a tombstone): ${expected} is expected`);
   }
 }

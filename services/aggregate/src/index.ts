@@ -12,3 +12,15 @@ export { addReading, emptyWindowState, toWindowAggregate, doorOpenSeconds, type 
 export { KeyMismatchError, MissingReadingError } from './errors.js';
 export { loadConfig, aggregateEnv, type AggregateConfig } from './config.js';
 export { avroAggregateSerdes, type AvroAggregateSerdes } from './serdes.js';
+export { parseLookbackFeatures, splitFeatureItems, parseRange, longestRange, LOOKBACK_FEATURES_EXPECTED, type LookbackFeature, type LookbackFunction } from './lookback/features.js';
+export { checkInputFields, checkOutputSchema, type LookbackSchemaCheck } from './lookback/schema-check.js';
+export { step, isLate, remap, columnsOf, haversineKm, type LookbackState, type LookbackStep, type StoredEvent, type FieldValue, type FeatureValues } from './lookback/state.js';
+export {
+  buildLookbackTopology,
+  LOOKBACK_STORE,
+  DEFAULT_LOOKBACK_GRACE_MS,
+  LateEventError,
+  EventTimeError,
+  type LookbackTopologyOptions,
+  type GenericRecord,
+} from './lookback/topology.js';
