@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, type Headers } from '@tributary/streams';
 import type { TopologyTestDriver } from '@tributary/testing';
 import type { EnrichedPayment } from '@tributary/schemas';
-import { LOOKBACK_STORE, buildLookbackTopology, type GenericRecord, type LookbackState } from '../src/index.js';
+import { LOOKBACK_STORE, buildLookbackTopology, parseLookbackFeatures, remap, step, type GenericRecord, type LookbackState } from '../src/index.js';
 import {
   FRAUD_REFERENCE,
   HOUR,
@@ -196,6 +196,21 @@ describe('lookback topology: state, late and bad input', () => {
     expect(dead.map((r) => header(r.headers, DLQ_HEADERS.errorCode))).toEqual(['KEY_MISMATCH', 'MISSING_VALUE', 'DESERIALIZATION']);
     expect(header(dead[0]?.headers ?? {}, DLQ_HEADERS.errorMessage)).toBe('record key "C2" differs from the record\'s cardId "C1": records must be keyed by cardId');
     expect(t.output.readValuesToList().map((x) => [x['count10m'], x['amountSum10m']])).toEqual([[1, 7]]);
+  });
+
+  it('a state written under other features is remapped by field name: the values it has are used, the others are null', () => {
+    const before = parseLookbackFeatures('s=sum(amount):1h,m=distinct(merchantId):1h');
+    let state: LookbackState | undefined;
+    state = step(state, before, ['amount', 'merchantId'], T0, [5, 'A'], HOUR, 0).state;
+    state = step(state, before, ['amount', 'merchantId'], T0 + 1, [7, 'B'], HOUR, 0).state;
+    expect(remap(state, ['merchantId', 'creditLimit', 'amount']).events.map((e) => e.slice(2))).toEqual([
+      ['A', null, 5],
+      ['B', null, 7],
+    ]);
+    const after = parseLookbackFeatures('m=distinct(merchantId):1h,x=max(creditLimit):1h,s=sum(amount):1h');
+    const next = step(JSON.parse(JSON.stringify(state)) as LookbackState, after, ['merchantId', 'creditLimit', 'amount'], T0 + 2, ['A', 900, 1], HOUR, 0);
+    expect(next.features).toEqual({ m: 2, x: 900, s: 13 });
+    expect(next.state.cols).toEqual(['merchantId', 'creditLimit', 'amount']);
   });
 
   it('one key-value store `lookback` with a changelog, no repartition topic', () => {
