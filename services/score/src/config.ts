@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { ConfigError } from '@tributary/streams';
 import { parseFeatures } from './features/feature-spec.js';
 
 /** The model committed with the repository (`models/coldchain-risk/model.onnx`), found from this file in src/ or dist/. */
@@ -53,6 +54,10 @@ export const scoreEnv = {
   MODELS_TOPIC: env.string({ optional: true }),
   /** The model (key on MODELS_TOPIC) to follow; default: the name of the model file's model. */
   MODEL_NAME: env.string({ optional: true }),
+  /** Shadow scoring: another key on MODELS_TOPIC whose latest publication scores every batch beside the live model (needs MODELS_TOPIC). */
+  SHADOW_MODEL_NAME: env.string({ optional: true }),
+  /** Where the shadow RiskScores go; default `<SCORES_TOPIC>.shadow` (created like the scores topic when missing). */
+  SHADOW_SCORES_TOPIC: env.string({ optional: true }),
 };
 
 export type ScoreConfig = ConfigOf<typeof scoreEnv>;
@@ -65,5 +70,8 @@ export type ScoreConfig = ConfigOf<typeof scoreEnv>;
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig {
   const config = readConfig(scoreEnv, source);
   if (config.FEATURES !== undefined) parseFeatures(config.FEATURES);
+  if (config.SHADOW_MODEL_NAME !== undefined && config.MODELS_TOPIC === undefined) {
+    throw new ConfigError(`SHADOW_MODEL_NAME=${config.SHADOW_MODEL_NAME} needs MODELS_TOPIC: the shadow model is published there`);
+  }
   return config;
 }

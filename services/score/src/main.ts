@@ -11,12 +11,12 @@ import { kafkaConfig, registryClient, runService, streamsOperator, type Operator
 import { loadConfig } from './config.js';
 import { driftFor } from './drift/feature-drift.js';
 import { formatFeatures } from './features/feature-spec.js';
-import { scoreMetrics } from './metrics.js';
+import { scoreMetrics, shadowMetrics } from './metrics.js';
 import { hotReload } from './registry/hot-reload.js';
 import { describeRemote, remoteModelSource, remoteScoringModel } from './remote/remote-model.js';
 import { loadScoringModel } from './scoring-model.js';
 import { avroScoreSerdes } from './serdes.js';
-import { buildTopology } from './topology.js';
+import { buildTopology, shadowTopic } from './topology.js';
 
 const config = loadConfig();
 
@@ -82,14 +82,19 @@ await runService({
     await serdes.score.prepare(config.SCORES_TOPIC);
     await serdes.alert.prepare(config.ALERTS_TOPIC);
     const kafka = kafkaConfig(config, ctx.clientId);
-    const reload = 'metadataSource' in loaded ? remoteModelSource(loaded) : hotReload({ initial: loaded, modelsTopic: config.MODELS_TOPIC, modelName: config.MODEL_NAME, features: config.FEATURES, nullValue: config.FEATURE_NULL_VALUE, kafka, log: ctx.log, registry: ctx.registry });
+    // Shadow scoring (SHADOW_MODEL_NAME): a candidate's RiskScores beside the live ones, in the same transaction (README "Shadow scoring").
+    const shadowScoresTopic = config.SHADOW_MODEL_NAME === undefined ? undefined : (config.SHADOW_SCORES_TOPIC ?? shadowTopic(config.SCORES_TOPIC));
+    if (shadowScoresTopic !== undefined) await serdes.score.prepare(shadowScoresTopic);
+    const reload = 'metadataSource' in loaded ? remoteModelSource(loaded) : hotReload({ initial: loaded, modelsTopic: config.MODELS_TOPIC, modelName: config.MODEL_NAME, shadowModelName: config.SHADOW_MODEL_NAME, shadowScoresTopic, scoresTopic: config.SCORES_TOPIC, features: config.FEATURES, nullValue: config.FEATURE_NULL_VALUE, kafka, log: ctx.log, registry: ctx.registry });
     await reload.start();
     const topology = buildTopology({
       serdes,
       topics: { input: config.INPUT_TOPIC, scores: config.SCORES_TOPIC, alerts: config.ALERTS_TOPIC },
       model: reload.model,
+      shadow: reload.shadow,
+      shadowScores: shadowScoresTopic,
       policy: { threshold: config.ALERT_THRESHOLD, criticalThreshold: config.CRITICAL_THRESHOLD, maxReasons: config.ALERT_MAX_REASONS },
-      observer: scoreMetrics(ctx.registry, model, { drift }),
+      observer: { ...scoreMetrics(ctx.registry, model, { drift }), ...(shadowScoresTopic !== undefined ? shadowMetrics(ctx.registry, config.ALERT_THRESHOLD) : {}) },
     });
     ctx.log.info({ applicationId: config.APPLICATION_ID, topology: topology.describe(config.APPLICATION_ID) }, 'topology');
     const app = new StreamsApp(topology, {

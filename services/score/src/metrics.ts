@@ -4,6 +4,7 @@ import { driftMetrics } from './drift/drift-metrics.js';
 import type { FeatureDrift } from './drift/feature-drift.js';
 import type { ModelMetadata } from './model/model-metadata.js';
 import type { ScoreObserver } from './topology/score-processor.js';
+import type { ShadowObserver } from './topology/shadow.js';
 
 export interface ScoreMetricsOptions {
   /** Drift of the inputs against the training distribution (see FeatureDrift.forModel); none: no drift metrics. */
@@ -88,4 +89,49 @@ export function modelRefusalsCounter(registry: Registry): Counter<'model' | 'ver
     labelNames: ['model', 'version', 'reason'],
     registers: [registry],
   });
+}
+
+/**
+ * Shadow scoring's comparison with the live model (see README "Shadow
+ * scoring"): per window scored by both, whether they fall on the same side
+ * of the alert threshold (`tributary_score_shadow_agreement_ratio`, over the
+ * windows compared since the pair of versions last changed) and how far
+ * apart the risks are (`tributary_score_shadow_delta`).
+ */
+export function shadowMetrics(registry: Registry, threshold: number): Required<ShadowObserver> {
+  const agreement = new Gauge({
+    name: 'tributary_score_shadow_agreement_ratio',
+    help: 'Share of the windows on which the shadow model and the live one fall on the same side of ALERT_THRESHOLD, since this pair of versions started.',
+    labelNames: ['model', 'version', 'shadow_model', 'shadow_version'],
+    registers: [registry],
+  });
+  const delta = new Histogram({
+    name: 'tributary_score_shadow_delta',
+    help: '|live risk − shadow risk| per window scored by both.',
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1],
+    registers: [registry],
+  });
+  const compared = new Counter({ name: 'tributary_score_shadow_scores_total', help: 'Windows scored by the shadow model.', registers: [registry] });
+  const failures = new Counter({ name: 'tributary_score_shadow_failures_total', help: 'Batches the shadow model failed on (they have no shadow scores).', labelNames: ['shadow_model', 'shadow_version'], registers: [registry] });
+  let pair = '';
+  let same = 0;
+  let total = 0;
+  return {
+    shadowCompared: (live, shadow) => {
+      const labels = { model: live.modelName, version: live.modelVersion, shadow_model: shadow.modelName, shadow_version: shadow.modelVersion };
+      const id = Object.values(labels).join('\u0000');
+      if (id !== pair) {
+        pair = id;
+        same = 0;
+        total = 0;
+        agreement.reset();
+      }
+      total++;
+      if (live.risk >= threshold === shadow.risk >= threshold) same++;
+      agreement.set(labels, same / total);
+      delta.observe(Math.abs(live.risk - shadow.risk));
+      compared.inc();
+    },
+    shadowFailed: (_error, model) => failures.inc({ shadow_model: model.name, shadow_version: model.version }),
+  };
 }

@@ -8,7 +8,8 @@ import { TopologyBuilder, string, type Serde, type Topology } from '@tributary/s
 import type { Alert, RiskScore, WindowAggregate } from '@tributary/schemas';
 import type { FeatureExtractor } from './features/feature-spec.js';
 import type { BatchScorer } from './model/onnx-scorer.js';
-import { fixedModel, type ModelSource } from './registry/model-holder.js';
+import { fixedModel, type ModelSource, type OptionalModelSource } from './registry/model-holder.js';
+import { SHADOW_CHILD } from './topology/shadow.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
 import { ALERTS_CHILD, SCORES_CHILD, ScoreProcessor, type ScoreObserver } from './topology/score-processor.js';
 
@@ -43,12 +44,19 @@ export interface ScoreTopologyOptions {
   readonly features?: FeatureExtractor;
   /** Where each batch takes its model from (a ModelHolder for hot reload); default `fixedModel(scorer, features)`. */
   readonly model?: ModelSource;
+  /** A candidate model scoring the same batches (shadow scoring); its RiskScores go to `shadowScores` (default `<scores>.shadow`), no alerts. */
+  readonly shadow?: OptionalModelSource | undefined;
+  /** The shadow scores' topic; default `<scores>.shadow`. */
+  readonly shadowScores?: string | undefined;
   readonly policy?: AlertPolicy;
   readonly observer?: ScoreObserver;
 }
 
 /** Node names, stable as the topology evolves. */
-export const SCORE_NODES = { source: 'aggregates', processor: 'score', scores: SCORES_CHILD, alerts: ALERTS_CHILD } as const;
+export const SCORE_NODES = { source: 'aggregates', processor: 'score', scores: SCORES_CHILD, alerts: ALERTS_CHILD, shadow: SHADOW_CHILD } as const;
+
+/** Where shadow scores go by default: `<scores>.shadow`. */
+export const shadowTopic = (scores: string): string => `${scores}.shadow`;
 
 export function buildTopology(options: ScoreTopologyOptions): Topology {
   const topics = { ...DEFAULT_SCORE_TOPICS, ...options.topics };
@@ -60,10 +68,11 @@ export function buildTopology(options: ScoreTopologyOptions): Topology {
     model = fixedModel(scorer, features);
   }
   const source = model;
-  return new TopologyBuilder()
+  const builder = new TopologyBuilder()
     .addSource(SCORE_NODES.source, [topics.input], { key: string(), value: serdes.aggregate })
-    .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor(source, policy, observer), [SCORE_NODES.source])
+    .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor(source, policy, observer, options.shadow), [SCORE_NODES.source])
     .addSink(SCORE_NODES.scores, topics.scores, { key: string(), value: serdes.score }, [SCORE_NODES.processor])
-    .addSink(SCORE_NODES.alerts, topics.alerts, { key: string(), value: serdes.alert }, [SCORE_NODES.processor])
-    .build();
+    .addSink(SCORE_NODES.alerts, topics.alerts, { key: string(), value: serdes.alert }, [SCORE_NODES.processor]);
+  if (options.shadow !== undefined) builder.addSink(SCORE_NODES.shadow, options.shadowScores ?? shadowTopic(topics.scores), { key: string(), value: serdes.score }, [SCORE_NODES.processor]);
+  return builder.build();
 }

@@ -7,18 +7,20 @@
  */
 import type { ServiceContext } from '@tributary/service';
 import type { Registry } from 'prom-client';
-import type { KafkaConfig } from 'kafkajs';
+import type { Admin, KafkaConfig } from 'kafkajs';
 import { WindowAggregateSchema } from '@tributary/schemas';
 import { kafkajs } from '@tributary/streams';
 import { numericPaths } from '../features/numeric-paths.js';
 import type { LoadedModel } from '../model/model-loader.js';
 import { modelRefusalsCounter } from '../metrics.js';
 import { ModelFollower } from './model-follower.js';
-import { ModelHolder, type ModelSource } from './model-holder.js';
+import { ModelHolder, type ModelSource, type OptionalModelSource } from './model-holder.js';
 import { ensureModelsTopics } from './models-topic.js';
 
 export interface HotReload {
   readonly model: ModelSource;
+  /** With SHADOW_MODEL_NAME: the candidate model (empty until its first accepted publication). */
+  readonly shadow?: OptionalModelSource | undefined;
   /** For `/readyz`: the model in use and, with a models topic, the last refusal. */
   readonly detail: Record<string, unknown>;
   /** Creates the topics if missing, reads the models topic and applies its latest publication (before anything is scored), then follows it. */
@@ -31,6 +33,11 @@ export interface HotReloadOptions {
   readonly initial: LoadedModel;
   readonly modelsTopic?: string | undefined;
   readonly modelName?: string | undefined;
+  /** SHADOW_MODEL_NAME: a second key on the topic, followed the same way, for shadow scoring. */
+  readonly shadowModelName?: string | undefined;
+  /** The shadow scores' topic (created when missing, with `scoresTopic`'s partition count). */
+  readonly shadowScoresTopic?: string | undefined;
+  readonly scoresTopic?: string | undefined;
   readonly features: readonly string[] | undefined;
   readonly nullValue: number;
   readonly kafka: KafkaConfig;
@@ -58,39 +65,63 @@ export function hotReload(options: HotReloadOptions): HotReload {
   const modelName = options.modelName ?? options.initial.scorer.metadata.name;
   const refusals = modelRefusalsCounter(options.registry);
   const kafka = new (kafkajs().Kafka)({ ...options.kafka, logLevel: kafkajs().logLevel.NOTHING });
-  const follower = new ModelFollower({
-    kafka,
-    topic,
-    modelName,
-    holder,
-    features: { items: options.features, nullValue: options.nullValue, numericPaths: numericPaths(WindowAggregateSchema.schema) },
-    log: {
-      info: (fields, message) => log.info(fields, message),
-      warn: (fields, message) => log.warn(fields, message),
-      error: (fields, message) => log.error(fields, message),
-    },
-    onRefused: (r) => refusals.inc({ model: r.model, version: r.version, reason: r.reason }),
-  });
+  const follow = (name: string, held: ModelHolder): ModelFollower =>
+    new ModelFollower({
+      kafka,
+      topic,
+      modelName: name,
+      holder: held,
+      features: { items: options.features, nullValue: options.nullValue, numericPaths: numericPaths(WindowAggregateSchema.schema) },
+      log: {
+        info: (fields, message) => log.info(fields, message),
+        warn: (fields, message) => log.warn(fields, message),
+        error: (fields, message) => log.error(fields, message),
+      },
+      onRefused: (r) => refusals.inc({ model: r.model, version: r.version, reason: r.reason }),
+    });
+  const follower = follow(modelName, holder);
+  const shadowName = options.shadowModelName;
+  const shadowHolder = shadowName === undefined ? undefined : new ModelHolder(undefined);
+  const shadowFollower = shadowName === undefined || shadowHolder === undefined ? undefined : follow(shadowName, shadowHolder);
   return {
     model: holder,
+    shadow: shadowHolder,
     get detail() {
       const m = holder.current.scorer.metadata;
-      return { model: { name: m.name, version: m.version }, modelsTopic: follower.status };
+      return { model: { name: m.name, version: m.version }, modelsTopic: follower.status, ...(shadowFollower !== undefined ? { shadow: shadowFollower.status } : {}) };
     },
     async start() {
       const admin = kafka.admin();
       await admin.connect();
       try {
         await ensureModelsTopics(admin, topic);
+        if (shadowName !== undefined && options.shadowScoresTopic !== undefined) await ensureLike(admin, options.shadowScoresTopic, options.scoresTopic);
       } finally {
         await admin.disconnect();
       }
       await follower.start();
-      log.info({ topic, model: modelName, version: holder.current.scorer.metadata.version }, 'following the models topic');
+      await shadowFollower?.start();
+      log.info(
+        { topic, model: modelName, version: holder.current.scorer.metadata.version, ...(shadowName !== undefined ? { shadowModel: shadowName, shadowVersion: shadowHolder?.model?.scorer.metadata.version ?? null } : {}) },
+        'following the models topic',
+      );
     },
     async stop() {
       await follower.stop();
+      await shadowFollower?.stop();
       await holder.close();
+      await shadowHolder?.close();
     },
   };
+}
+
+/** Creates `topic` when missing, with as many partitions as `like` (the scores topic): shadow scores are keyed and partitioned like the live ones. */
+async function ensureLike(admin: Admin, topic: string, like: string | undefined): Promise<void> {
+  if ((await admin.listTopics()).includes(topic)) return;
+  const partitions = like === undefined ? 1 : ((await admin.fetchTopicMetadata({ topics: [like] })).topics[0]?.partitions.length ?? 1);
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } catch (error) {
+    if (!/already exists/i.test((error as Error).message)) throw error;
+  }
 }

@@ -21,9 +21,10 @@ import type { Processor, ProcessorContext, StreamRecord } from '@tributary/strea
 import type { Alert, RiskScore, Severity, WindowAggregate } from '@tributary/schemas';
 import { MissingAggregateError } from '../errors.js';
 import type { ModelMetadata } from '../model/model-metadata.js';
-import type { ModelSource } from '../registry/model-holder.js';
+import type { ModelSource, OptionalModelSource } from '../registry/model-holder.js';
 import type { AlertPolicy } from '../scoring/alerts.js';
 import { scoreBatch, type ScoringInput } from '../scoring/score-batch.js';
+import { scoreShadow, SHADOW_CHILD, type ShadowObserver } from './shadow.js';
 
 /** Names of the processor's children (the two sinks). */
 export const SCORES_CHILD = 'scores-sink';
@@ -34,7 +35,7 @@ export const ALERTS_CHILD = 'alerts-sink';
  * transaction commits: an aborted transaction's windows are scored and
  * counted again when they are reprocessed.
  */
-export interface ScoreObserver {
+export interface ScoreObserver extends ShadowObserver {
   /** The model that scores the batch about to be scored (once per batch, before `batchScored`). */
   modelUsed?(metadata: ModelMetadata): void;
   batchScored?(rows: number, seconds: number): void;
@@ -54,14 +55,16 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
   readonly #model: ModelSource;
   readonly #policy: AlertPolicy;
   readonly #observer: ScoreObserver;
+  readonly #shadow: OptionalModelSource | undefined;
   #context: ProcessorContext<string, RiskScore | Alert> | undefined;
   #pending: Pending[] = [];
   /** `<applicationId>/<taskId>/<topic>-<partition>@<offset>` of the batch's first record: a remote model's Idempotency-Key. */
   #batchId: string | undefined;
 
-  /** `model`: `fixedModel(scorer, features)`, or a ModelHolder that a hot reload swaps. */
-  constructor(model: ModelSource, policy: AlertPolicy, observer: ScoreObserver = {}) {
+  /** `model`: `fixedModel(scorer, features)`, or a ModelHolder that a hot reload swaps; `shadow`: a candidate scoring the same batches to SHADOW_CHILD. */
+  constructor(model: ModelSource, policy: AlertPolicy, observer: ScoreObserver = {}, shadow?: OptionalModelSource) {
     this.#model = model;
+    this.#shadow = shadow;
     this.#policy = policy;
     this.#observer = observer;
   }
@@ -116,6 +119,9 @@ export class ScoreProcessor implements Processor<string, WindowAggregate | null,
         this.#observer.alerted?.(alert.severity);
       }
     });
+    if (this.#shadow !== undefined) {
+      await scoreShadow(this.#shadow, batch, results, this.#policy, new Date(context.currentSystemTime()), (r) => context.forward(r, SHADOW_CHILD), this.#observer);
+    }
   }
 
   /** The task dropped its uncommitted work: forget the buffered windows (they will be processed again). */
