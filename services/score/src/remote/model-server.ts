@@ -6,7 +6,7 @@
  *   MODEL_PATH=models/coldchain-risk/model.onnx PORT=8500 \
  *     node --import tsx --conditions=source services/score/src/remote/model-server.ts
  *
- * It prints `{"msg":"model server listening","url":…,"endpoint":…,"v2":…}`;
+ * It prints `{"msg":"listening","url":…,"endpoint":…,"v2":…}` (the services' start line);
  * point the operator's MODEL_ENDPOINT at `endpoint` (`/models/<name>`,
  * the Tributary protocol) or `v2` (`/v2/models/<name>`, KServe v2).
  * Scoring is a pure function of the rows: the same request always gets the
@@ -94,7 +94,7 @@ export function buildModelServer(scorer: BatchScorer): Server {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
     const method = request.method ?? 'GET';
-    if (method === 'GET' && (path === '/healthz' || path === '/v2/health/ready' || path === '/v2/health/live')) return send(response, 200, { status: 'ok' });
+    if (method === 'GET' && (path === '/healthz' || path === '/readyz' || path === '/v2/health/ready' || path === '/v2/health/live')) return send(response, 200, { status: 'ok' });
     if (method === 'GET' && path === tributaryPath) return send(response, 200, metadata);
     if (method === 'GET' && (path === v2Path || path === `${v2Path}/versions/${metadata.version}`)) {
       return send(response, 200, {
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const url = `http://${host}:${port}`;
   const name = encodeURIComponent(scorer.metadata.name);
   console.log(
-    JSON.stringify({ msg: 'model server listening', url, endpoint: `${url}/models/${name}`, v2: `${url}/v2/models/${name}`, model: scorer.metadata.name, version: scorer.metadata.version }),
+    JSON.stringify({ msg: 'listening', url, endpoint: `${url}/models/${name}`, v2: `${url}/v2/models/${name}`, model: scorer.metadata.name, version: scorer.metadata.version }),
   );
   const stop = () => {
     server.close(() => void scorer.release().then(() => process.exit(0)));
