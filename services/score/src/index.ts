@@ -52,3 +52,10 @@ export { publishModel, rollbackModel, listModels, checkModel, type ModelListing,
 export { historyTopic, ensureModelsTopics } from './registry/models-topic.js';
 export { hotReload, type HotReload } from './registry/hot-reload.js';
 export { modelRefusalsCounter } from './metrics.js';
+export { RemoteScorer, type RemoteScorerOptions, type RemoteObserver } from './remote/remote-scorer.js';
+export { RemoteModelError, REMOTE_OUTCOMES, type RemoteOutcome } from './remote/remote-errors.js';
+export { remoteEndpoint, type RemoteEndpoint, type RemoteProtocol, type ScoreRequest, type ScoreResponse } from './remote/remote-protocol.js';
+export { loadRemoteScoringModel, fetchRemoteMetadata, remoteScoringModel, type RemoteScoringModel, type RemoteModelOptions } from './remote/remote-model.js';
+export { remoteMetrics } from './remote/remote-metrics.js';
+export { buildModelServer, loadServedModel } from './remote/model-server.js';
+export type { BatchInfo } from './model/onnx-scorer.js';
