@@ -24,3 +24,4 @@ export {
   type LookbackTopologyOptions,
   type GenericRecord,
 } from './lookback/topology.js';
+export { prepareLookback, type PreparedLookback } from './lookback/start.js';

@@ -4,10 +4,10 @@
  * against the input and output schemas made at start.
  */
 import { describe, expect, it } from 'vitest';
-import type { AvroSchema } from '@tributary/avro';
+import { RegistryClient, type AvroSchema, type SubjectVersion } from '@tributary/avro';
 import { EnrichedPaymentSchema, PaymentFeaturesSchema } from '@tributary/schemas';
 import { ConfigError } from '@tributary/streams';
-import { checkInputFields, checkOutputSchema, loadConfig, longestRange, parseLookbackFeatures, splitFeatureItems } from '../src/index.js';
+import { checkInputFields, checkOutputSchema, loadConfig, longestRange, parseLookbackFeatures, prepareLookback, splitFeatureItems } from '../src/index.js';
 import { FRAUD_FEATURES, OTHER_FEATURES, OTHER_OUTPUT_SCHEMA } from './lookback-fixtures.js';
 
 const fail = (raw: string) => () => parseLookbackFeatures(raw);
@@ -146,5 +146,43 @@ describe('LOOKBACK_FEATURES against the schemas', () => {
     // max of a nullable field can be null: the output must accept it.
     const limit = withFields([...fields.filter((f) => !['count10m', 'amountSum10m', 'amountSum24h', 'merchants24h', 'count24h', 'kmFromLast'].includes(f.name)), { name: 'limitMax', type: 'double' }]);
     expect(outputCheck('limitMax=max(creditLimit):1h', limit)).toThrow('field "limitMax" must be ["null", "double"] (the input field is nullable)');
+  });
+});
+
+describe('prepareLookback (start in MODE=lookback)', () => {
+  /** Answers `latest` from a map of subjects and `lookup` with an id when the text is registered. */
+  class StubRegistry extends RegistryClient {
+    constructor(private readonly subjects: Record<string, AvroSchema>) {
+      super({ url: 'http://127.0.0.1:9' });
+    }
+    override async latest(subject: string): Promise<SubjectVersion | undefined> {
+      const schema = this.subjects[subject];
+      return schema === undefined ? undefined : { subject, version: 3, id: 42, schema: JSON.stringify(schema) };
+    }
+    override async lookup(subject: string, schema: string): Promise<number | undefined> {
+      return JSON.stringify(this.subjects[subject]) === schema ? 42 : undefined;
+    }
+  }
+  const config = (env: Record<string, string> = {}) =>
+    loadConfig({ MODE: 'lookback', LOOKBACK_FEATURES: FRAUD_FEATURES, INPUT_TOPIC: 'fraud.payments.enriched', OUTPUT_TOPIC: 'fraud.payment-features', ...env });
+  const registered = { 'fraud.payments.enriched-value': EnrichedPaymentSchema.schema, 'fraud.payment-features-value': PaymentFeaturesSchema.schema };
+
+  it('reads both schemas from the registry, checks them and builds the topology', async () => {
+    const prepared = await prepareLookback(config(), new StubRegistry(registered));
+    expect(prepared.schemas).toEqual({ input: 'subject fraud.payments.enriched-value v3', output: 'subject fraud.payment-features-value v3' });
+    expect(prepared.features.map((f) => f.name)).toEqual(['count10m', 'amountSum10m', 'amountSum24h', 'merchants24h', 'count24h', 'kmFromLast']);
+    expect([...prepared.topology.stores.keys()]).toEqual(['lookback']);
+  });
+
+  it('a subject with no schema is a ConfigError naming the variable and the subject', async () => {
+    await expect(prepareLookback(config(), new StubRegistry({ 'fraud.payments.enriched-value': EnrichedPaymentSchema.schema }))).rejects.toThrow(
+      new ConfigError('OUTPUT_TOPIC="fraud.payment-features": no schema is registered under subject fraud.payment-features-value (register it: npm run schemas -- register)'),
+    );
+  });
+
+  it('a feature the registered schemas cannot hold stops the start', async () => {
+    await expect(prepareLookback(config({ LOOKBACK_FEATURES: 'count10m=count:10m,x=sum(amountEur):1h' }), new StubRegistry(registered))).rejects.toThrow(
+      'LOOKBACK_FEATURES item "x=sum(amountEur):1h": "amountEur" is not a field of the input record (subject fraud.payments.enriched-value v3)',
+    );
   });
 });
