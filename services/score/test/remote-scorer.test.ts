@@ -98,7 +98,7 @@ describe('RemoteScorer', () => {
 
   it('returns scores in input order when the requests complete in reverse order', async () => {
     // The first part is the slowest: the server answers the parts last to first.
-    proxy.fault = (r) => ({ delayMs: 200 - 50 * ((r.firstValue ?? 0) / 2) });
+    proxy.fault = (r) => ({ delayMs: 400 - 100 * ((r.firstValue ?? 0) / 2) });
     const remote = scorer({ batchRows: 2, concurrency: 4 });
     await expectSameAsLocal(remote, rows(8), 8);
     const byIndex = new Map(proxy.posts.map((r) => [r.index, r.firstValue]));
@@ -147,14 +147,14 @@ describe('RemoteScorer', () => {
   });
 
   it('fails the batch at once on a 400, with a permanent (not retriable) error, and aborts its other requests', async () => {
-    proxy.fault = (r) => (r.firstValue === 0 ? { status: 400 } : { delayMs: 300 });
+    proxy.fault = (r) => (r.firstValue === 0 ? { status: 400 } : { delayMs: 3000 });
     const outcomes: RemoteOutcome[] = [];
     const remote = scorer({ batchRows: 2 }, outcomes);
     const started = performance.now();
     const error = await remote.score(rows(6), 6).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteModelError);
     expect(error).toMatchObject({ code: 'REMOTE_MODEL', retriable: false, outcome: 'http_4xx', status: 400 });
-    expect(performance.now() - started).toBeLessThan(250);
+    expect(performance.now() - started).toBeLessThan(1500);
     expect(outcomes.sort()).toEqual(['aborted', 'aborted', 'http_4xx']);
     expect(proxy.posts.filter((r) => r.firstValue === 0)).toHaveLength(1);
   });
@@ -172,7 +172,9 @@ describe('RemoteScorer', () => {
     const started = performance.now();
     const error = await scorer({ maxRetries: 1000, deadlineMs: 400 }).score(rows(2), 2).catch((e: unknown) => e);
     expect(error).toMatchObject({ retriable: true, outcome: 'http_5xx' });
-    expect(performance.now() - started).toBeLessThan(600);
+    // 1000 retries would take minutes; the deadline ends it after a handful.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(proxy.posts.length).toBeLessThan(20);
   });
 
   it('refuses an answer from another model version (permanent: the server changed its model)', async () => {
