@@ -239,15 +239,17 @@ async function expectReference(arrivals: readonly EnrichedPayment[], reference: 
     expectFeaturesClose(record?.value ?? {}, e, reference, `arrival ${index} (${arrivals[index]?.paymentId})`);
   }
   expect(t.dlq.readRecordsToList()).toHaveLength(expected.filter((e) => e === 'late').length);
+  const retained = [...t.driver.getKeyValueStore<string, LookbackState>(LOOKBACK_STORE).all()].reduce((n, [, s]) => n + s.events.length, 0);
   t.driver.close();
-  return { late: expected.filter((e) => e === 'late').length, outputs: out.length };
+  return { late: expected.filter((e) => e === 'late').length, outputs: out.length, retained };
 }
 
 describe('lookback topology: random streams against the naive reference', () => {
   it('the fraud features: every output equals the reference (seeds 1–8, 400 payments, 4 cards, up to 4 min out of order)', async () => {
     for (let seed = 1; seed <= 8; seed++) {
-      const { late, outputs } = await expectReference(randomPayments(seed, 400), FRAUD_REFERENCE, {}, 5 * MIN);
+      const { late, outputs, retained } = await expectReference(randomPayments(seed, 400), FRAUD_REFERENCE, {}, 5 * MIN);
       expect([late, outputs]).toEqual([0, 400]);
+      expect(retained, 'days of data: the 24 h ranges evicted').toBeLessThan(outputs / 2);
     }
   });
 
