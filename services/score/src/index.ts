@@ -52,6 +52,10 @@ export { publishModel, rollbackModel, listModels, checkModel, type ModelListing,
 export { historyTopic, ensureModelsTopics } from './registry/models-topic.js';
 export { hotReload, type HotReload } from './registry/hot-reload.js';
 export { modelRefusalsCounter } from './metrics.js';
+export { scoreShadow, SHADOW_CHILD, type ShadowObserver, type ShadowWindow } from './topology/shadow.js';
+export { shadowMetrics } from './metrics.js';
+export { shadowTopic } from './topology.js';
+export { type OptionalModelSource } from './registry/model-holder.js';
 export { RemoteScorer, type RemoteScorerOptions, type RemoteObserver } from './remote/remote-scorer.js';
 export { RemoteModelError, REMOTE_OUTCOMES, type RemoteOutcome } from './remote/remote-errors.js';
 export { remoteEndpoint, type RemoteEndpoint, type RemoteProtocol, type ScoreRequest, type ScoreResponse } from './remote/remote-protocol.js';

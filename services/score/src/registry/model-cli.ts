@@ -1,5 +1,5 @@
 /**
- * npm run model -- publish <model.onnx> [--metadata model.json] [--url <url>] [--inline-max-bytes n] [--topic models] [--brokers host:port,…]
+ * npm run model -- publish <model.onnx> [--metadata model.json (default: model.json beside it, if any)] [--url <url>] [--inline-max-bytes n] [--topic models] [--brokers host:port,…]
  * npm run model -- rollback <name> [--topic models] [--brokers …]
  * npm run model -- list [--topic models] [--brokers …]
  *
@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kafkaConfig, kafkaEnv, readConfig } from '@tributary/service';
 import { errorMessage, kafkajs } from '@tributary/streams';
-import { parseModelMetadata } from '../model/model-metadata.js';
+import { parseModelMetadata, type ModelMetadata } from '../model/model-metadata.js';
+import { metadataPathFor } from '../model/onnx-scorer.js';
 import { DEFAULT_INLINE_MAX_BYTES } from './model-envelope.js';
 import { listModels, publishModel, rollbackModel } from './model-publisher.js';
 
@@ -21,6 +22,19 @@ const USAGE = `usage:
   npm run model -- publish <model.onnx> [--metadata model.json] [--url <url>] [--inline-max-bytes n] [--topic models] [--brokers host:port,…]
   npm run model -- rollback <name> [--topic models] [--brokers …]
   npm run model -- list [--topic models] [--brokers …]`;
+
+/** `--metadata`, else `model.json` beside the model when there is one (else undefined: the metadata embedded in the file). */
+async function readMetadata(path: string | undefined, modelPath: string): Promise<ModelMetadata | undefined> {
+  const file = path ?? metadataPathFor(modelPath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (path === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseModelMetadata(JSON.parse(text), file);
+}
 
 export async function runModelCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = console.log): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -42,7 +56,7 @@ export async function runModelCli(argv: readonly string[], env: NodeJS.ProcessEn
   const features = env.FEATURES?.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (command === 'publish' && arg !== undefined) {
     const bytes = await readFile(arg);
-    const metadata = values.metadata === undefined ? undefined : parseModelMetadata(JSON.parse(await readFile(values.metadata, 'utf8')), values.metadata);
+    const metadata = await readMetadata(values.metadata, arg);
     const inlineMaxBytes = values['inline-max-bytes'] === undefined ? DEFAULT_INLINE_MAX_BYTES : Number(values['inline-max-bytes']);
     if (!Number.isInteger(inlineMaxBytes) || inlineMaxBytes < 0) throw new RangeError(`--inline-max-bytes ${values['inline-max-bytes']}: expected a byte count`);
     const url = values.url === undefined ? undefined : /^[a-z]+:/.test(values.url) ? values.url : pathToFileURL(values.url).href;

@@ -79,7 +79,7 @@ export async function publishModel(options: PublishOptions): Promise<ModelEnvelo
 }
 
 export interface ModelListing {
-  /** The latest publication of each model (what operators following it load), by name. */
+  /** The latest readable publication of each model, by name (operators refuse an unreadable one and keep the one before). */
   readonly live: Map<string, ModelEnvelope>;
   /** Every publication, oldest first; undecodable records are listed with their refusal. */
   readonly history: ({ readonly ok: true; readonly envelope: ModelEnvelope } | { readonly ok: false; readonly key: string | undefined; readonly message: string })[];
@@ -97,8 +97,8 @@ export async function listModels(target: PublishTarget): Promise<ModelListing> {
   for (const { message } of (await readWholeTopic(target.kafka, target.topic)).records) {
     const key = message.key?.toString('utf8');
     const decoded = decodeEnvelope(message.value, key);
+    // An unreadable record does not replace the one before it: operators refuse it and keep that one.
     if (decoded.ok) live.set(decoded.envelope.name, decoded.envelope);
-    else if (key !== undefined) live.delete(key);
   }
   const history: ModelListing['history'] = (await readWholeTopic(target.kafka, historyTopic(target.topic))).records.map(({ message }) => {
     const key = message.key?.toString('utf8');
