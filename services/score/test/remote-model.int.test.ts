@@ -174,4 +174,37 @@ describe('score with a remote model (real processes, faults, SIGKILL)', () => {
     expect(metrics).toContain('tributary_score_remote_requests_in_flight{service="score"} 0');
     expect(await second.stop(30_000)).toMatchObject({ code: 0, killed: false });
   });
+
+  it('exits 1 (for the platform to restart it) when the model server refuses a batch with a 400, committing nothing of it', async () => {
+    const refusing = new FaultProxy(await (server as ServiceProcess).url());
+    refusing.fault = (r) => (r.method === 'POST' ? { status: 400 } : undefined);
+    const endpoint = `${await refusing.start()}/models/coldchain-risk`;
+    const refused = { ...topics, input: `${id}.refused.aggregates`, scores: `${id}.refused.scores` };
+    await createTopics(kafka, [{ topic: refused.input }, { topic: refused.scores }]);
+    try {
+      const p = new ServiceProcess({
+        entry: 'services/score/src/main.ts',
+        env: {
+          KAFKA_BROKERS: KAFKA_BOOTSTRAP,
+          SCHEMA_REGISTRY_URL,
+          HTTP_PORT: '0',
+          APPLICATION_ID: `${id}-refused`,
+          INPUT_TOPIC: refused.input,
+          SCORES_TOPIC: refused.scores,
+          ALERTS_TOPIC: topics.alerts,
+          MODEL_ENDPOINT: endpoint,
+        },
+      });
+      operators.push(p);
+      await p.ready();
+      const a = window(1, 0);
+      await produce(kafka, refused.input, [{ key: a.containerId, value: await aggregates.serialize(a, { topic: refused.input, isKey: false }) }]);
+      expect(await p.exited).toMatchObject({ code: 1 });
+      expect(p.tail(200)).toMatch(/HTTP 400/);
+      expect(refusing.posts).toHaveLength(1);
+      await expect(readRecords(kafka, refused.scores, 1, 3_000)).rejects.toThrow('read 0 of 1');
+    } finally {
+      await refusing.close();
+    }
+  });
 });
