@@ -19,15 +19,15 @@ export const aggregateEnv = {
   IDLE_ADVANCE_MS: env.int({ optional: true, min: 1 }),
   /** Register the output schema on first use; set false in production (schemas registered by the schema gate). */
   SCHEMA_AUTO_REGISTER: env.boolean({ default: true }),
-  /** `windows` (default): the cold-chain tumbling windows. `lookback`: per-key look-back features emitted with each record (LOOKBACK_*). */
-  MODE: env.oneOf(['windows', 'lookback'], { default: 'windows' }),
-  /** MODE=lookback: `name=function:range,…` (README, "Look-back features"). */
+  /** `windows` (default): the cold-chain tumbling windows. `lookback`: per-key look-back features emitted with each record (LOOKBACK_*). Not plain MODE: Vite/vitest set MODE=test in the environment of everything they start. */
+  AGGREGATE_MODE: env.oneOf(['windows', 'lookback'], { default: 'windows' }),
+  /** AGGREGATE_MODE=lookback: `name=function:range,…` (README, "Look-back features"). */
   LOOKBACK_FEATURES: env.string({ optional: true, expected: 'name=function:range items, e.g. count10m=count:10m,kmFromLast=distance(lat,lon):last' }),
-  /** MODE=lookback: the input field holding the event time (timestamp-millis or long ms). */
+  /** AGGREGATE_MODE=lookback: the input field holding the event time (timestamp-millis or long ms). */
   EVENT_TIME_FIELD: env.string({ default: 'eventTime', pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'a field name' }),
-  /** MODE=lookback: records whose key differs from this input field are dead-lettered; unset: keys are not checked. */
+  /** AGGREGATE_MODE=lookback: records whose key differs from this input field are dead-lettered; unset: keys are not checked. */
   LOOKBACK_KEY_FIELD: env.string({ optional: true, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'a field name' }),
-  /** MODE=lookback: how far (event time) a record may be behind its key's latest one and still get exact features; further behind: dead-lettered (LATE_EVENT). */
+  /** AGGREGATE_MODE=lookback: how far (event time) a record may be behind its key's latest one and still get exact features; further behind: dead-lettered (LATE_EVENT). */
   LOOKBACK_GRACE_MS: env.int({ default: 300_000, min: 0 }),
   PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
   COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
@@ -38,9 +38,9 @@ export type AggregateConfig = ConfigOf<typeof aggregateEnv>;
 /** Reads and validates the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AggregateConfig {
   const config = readConfig(aggregateEnv, source);
-  if (config.MODE === 'lookback') {
+  if (config.AGGREGATE_MODE === 'lookback') {
     // Syntax now; the fields are checked against the registered schemas at start.
-    if (config.LOOKBACK_FEATURES === undefined) throw new ConfigError('LOOKBACK_FEATURES is not set: MODE=lookback needs the features to compute (e.g. count10m=count:10m)');
+    if (config.LOOKBACK_FEATURES === undefined) throw new ConfigError('LOOKBACK_FEATURES is not set: AGGREGATE_MODE=lookback needs the features to compute (e.g. count10m=count:10m)');
     parseLookbackFeatures(config.LOOKBACK_FEATURES);
   }
   return config;

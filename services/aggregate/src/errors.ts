@@ -11,7 +11,7 @@ export class KeyMismatchError extends ProcessingError {
   // A class field runs after ProcessingError's constructor: it replaces the generic PROCESSING code.
   override readonly code = 'KEY_MISMATCH';
 
-  /** `field`: the key field of MODE=lookback (LOOKBACK_KEY_FIELD); the readings' containerId by default. */
+  /** `field`: the key field of AGGREGATE_MODE=lookback (LOOKBACK_KEY_FIELD); the readings' containerId by default. */
   constructor(key: string | null, containerId: string, field?: string) {
     super(
       field === undefined

@@ -1,7 +1,7 @@
 /**
  * The aggregate service: configuration from the environment → the windowed
- * aggregation (MODE=windows, default) or the look-back features
- * (MODE=lookback) over Avro serdes → a StreamsApp run by the service shell
+ * aggregation (AGGREGATE_MODE=windows, default) or the look-back features
+ * (AGGREGATE_MODE=lookback) over Avro serdes → a StreamsApp run by the service shell
  * (`/healthz`, `/readyz`, `/metrics`, `/stores/<store>/:key`).
  *
  *   node --import tsx --conditions=source services/aggregate/src/main.ts
@@ -19,7 +19,7 @@ interface StartLog {
   info(fields: object, message: string): void;
 }
 
-/** MODE=windows (default): the cold-chain tumbling windows. */
+/** AGGREGATE_MODE=windows (default): the cold-chain tumbling windows. */
 async function windowsTopology(log: StartLog): Promise<Topology> {
   const serdes = avroAggregateSerdes(registryClient(config), { autoRegister: config.SCHEMA_AUTO_REGISTER });
   // Registers (or, with SCHEMA_AUTO_REGISTER=false, looks up) the output schema now: a missing one fails the start, not the first window.
@@ -35,7 +35,7 @@ async function windowsTopology(log: StartLog): Promise<Topology> {
   return topology;
 }
 
-/** MODE=lookback: features by configuration, over the registered input and output schemas. */
+/** AGGREGATE_MODE=lookback: features by configuration, over the registered input and output schemas. */
 async function lookbackTopology(log: StartLog): Promise<Topology> {
   const prepared = await prepareLookback(config, registryClient(config));
   log.info(
@@ -56,7 +56,7 @@ await runService({
   name: 'aggregate',
   http: config,
   build: async (ctx) => {
-    const topology = config.MODE === 'lookback' ? await lookbackTopology(ctx.log) : await windowsTopology(ctx.log);
+    const topology = config.AGGREGATE_MODE === 'lookback' ? await lookbackTopology(ctx.log) : await windowsTopology(ctx.log);
     const kafka = kafkaConfig(config, ctx.clientId);
     const app = new StreamsApp(topology, {
       applicationId: config.APPLICATION_ID,

@@ -1,6 +1,6 @@
 /**
  * LOOKBACK_FEATURES: the grammar (what parses, to what; every error names
- * the variable and the item), MODE=lookback in loadConfig, and the checks
+ * the variable and the item), AGGREGATE_MODE=lookback in loadConfig, and the checks
  * against the input and output schemas made at start.
  */
 import { describe, expect, it } from 'vitest';
@@ -70,14 +70,14 @@ describe('LOOKBACK_FEATURES grammar', () => {
   });
 });
 
-describe('aggregate config: MODE', () => {
+describe('aggregate config: AGGREGATE_MODE', () => {
   it('defaults to windows; lookback needs LOOKBACK_FEATURES, checked for syntax at load', () => {
-    expect(loadConfig({})).toMatchObject({ MODE: 'windows', EVENT_TIME_FIELD: 'eventTime', LOOKBACK_GRACE_MS: 300_000, LOOKBACK_FEATURES: undefined });
-    expect(() => loadConfig({ MODE: 'lookback' })).toThrow(new ConfigError('LOOKBACK_FEATURES is not set: MODE=lookback needs the features to compute (e.g. count10m=count:10m)'));
-    expect(() => loadConfig({ MODE: 'lookback', LOOKBACK_FEATURES: 'n=sum(x):1w' })).toThrow('LOOKBACK_FEATURES item "n=sum(x):1w" is invalid');
-    expect(() => loadConfig({ MODE: 'sessions' })).toThrow(new ConfigError('MODE="sessions" is invalid: expected one of "windows", "lookback"'));
-    expect(loadConfig({ MODE: 'lookback', LOOKBACK_FEATURES: FRAUD_FEATURES, EVENT_TIME_FIELD: 'at', LOOKBACK_KEY_FIELD: 'cardId', LOOKBACK_GRACE_MS: '0' })).toMatchObject({
-      MODE: 'lookback',
+    expect(loadConfig({})).toMatchObject({ AGGREGATE_MODE: 'windows', EVENT_TIME_FIELD: 'eventTime', LOOKBACK_GRACE_MS: 300_000, LOOKBACK_FEATURES: undefined });
+    expect(() => loadConfig({ AGGREGATE_MODE: 'lookback' })).toThrow(new ConfigError('LOOKBACK_FEATURES is not set: AGGREGATE_MODE=lookback needs the features to compute (e.g. count10m=count:10m)'));
+    expect(() => loadConfig({ AGGREGATE_MODE: 'lookback', LOOKBACK_FEATURES: 'n=sum(x):1w' })).toThrow('LOOKBACK_FEATURES item "n=sum(x):1w" is invalid');
+    expect(() => loadConfig({ AGGREGATE_MODE: 'sessions' })).toThrow(new ConfigError('AGGREGATE_MODE="sessions" is invalid: expected one of "windows", "lookback"'));
+    expect(loadConfig({ AGGREGATE_MODE: 'lookback', LOOKBACK_FEATURES: FRAUD_FEATURES, EVENT_TIME_FIELD: 'at', LOOKBACK_KEY_FIELD: 'cardId', LOOKBACK_GRACE_MS: '0' })).toMatchObject({
+      AGGREGATE_MODE: 'lookback',
       LOOKBACK_FEATURES: FRAUD_FEATURES,
       EVENT_TIME_FIELD: 'at',
       LOOKBACK_KEY_FIELD: 'cardId',
@@ -149,7 +149,7 @@ describe('LOOKBACK_FEATURES against the schemas', () => {
   });
 });
 
-describe('prepareLookback (start in MODE=lookback)', () => {
+describe('prepareLookback (start in AGGREGATE_MODE=lookback)', () => {
   /** Answers `latest` from a map of subjects and `lookup` with an id when the text is registered. */
   class StubRegistry extends RegistryClient {
     constructor(private readonly subjects: Record<string, AvroSchema>) {
@@ -164,7 +164,7 @@ describe('prepareLookback (start in MODE=lookback)', () => {
     }
   }
   const config = (env: Record<string, string> = {}) =>
-    loadConfig({ MODE: 'lookback', LOOKBACK_FEATURES: FRAUD_FEATURES, INPUT_TOPIC: 'fraud.payments.enriched', OUTPUT_TOPIC: 'fraud.payment-features', ...env });
+    loadConfig({ AGGREGATE_MODE: 'lookback', LOOKBACK_FEATURES: FRAUD_FEATURES, INPUT_TOPIC: 'fraud.payments.enriched', OUTPUT_TOPIC: 'fraud.payment-features', ...env });
   const registered = { 'fraud.payments.enriched-value': EnrichedPaymentSchema.schema, 'fraud.payment-features-value': PaymentFeaturesSchema.schema };
 
   it('reads both schemas from the registry, checks them and builds the topology', async () => {

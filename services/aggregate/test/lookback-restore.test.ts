@@ -1,5 +1,5 @@
 /**
- * MODE=lookback across a crash, as the runtime does it: a task commits every
+ * AGGREGATE_MODE=lookback across a crash, as the runtime does it: a task commits every
  * few records (outputs, changelog and offsets together), dies with an open
  * transaction at a random point, and a fresh task restored from the
  * committed changelog resumes at the committed offset. The committed outputs

@@ -1,5 +1,5 @@
 /**
- * MODE=lookback in the driver, with the fraud schemas: hand-computed cases
+ * AGGREGATE_MODE=lookback in the driver, with the fraud schemas: hand-computed cases
  * for the range bounds, out-of-order and future events, distance and
  * nulls; then seeded random payment streams (several cards, bursts,
  * out-of-order arrivals, equal event times, online payments without a

@@ -1,5 +1,5 @@
 /**
- * `LOOKBACK_FEATURES`: the look-back features of MODE=lookback, by
+ * `LOOKBACK_FEATURES`: the look-back features of AGGREGATE_MODE=lookback, by
  * configuration. A comma-separated list of `name=function:range`:
  *
  *   feature  = name "=" function ":" range

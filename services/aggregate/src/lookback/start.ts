@@ -1,5 +1,5 @@
 /**
- * MODE=lookback at start: the input and output schemas are the latest
+ * AGGREGATE_MODE=lookback at start: the input and output schemas are the latest
  * registered under `<INPUT_TOPIC>-value` and `<OUTPUT_TOPIC>-value`, the
  * features are checked against them, and the serdes read and write with them.
  * The code is the same for every pipeline; only the configuration and the

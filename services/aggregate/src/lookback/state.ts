@@ -1,5 +1,5 @@
 /**
- * The per-key state of MODE=lookback and the features of one event.
+ * The per-key state of AGGREGATE_MODE=lookback and the features of one event.
  *
  * A key's state holds its events within `longest range + grace` of the
  * greatest event time seen for it, sorted by (event time, arrival), each

@@ -3,7 +3,7 @@ import { KeyMismatchError, MissingReadingError } from '../errors.js';
 import { longestRange, type LookbackFeature } from './features.js';
 import { columnsOf, isLate, step, type FieldValue, type LookbackState } from './state.js';
 
-/** The per-key event store of MODE=lookback (changelog `<applicationId>-lookback-changelog`). */
+/** The per-key event store of AGGREGATE_MODE=lookback (changelog `<applicationId>-lookback-changelog`). */
 export const LOOKBACK_STORE = 'lookback';
 
 /** Records are Avro records decoded to plain objects (field name → value). */
@@ -85,7 +85,7 @@ class LookbackProcessor implements Processor<string, GenericRecord, string, Gene
 }
 
 /**
- * MODE=lookback: input records → per key, the configured look-back features
+ * AGGREGATE_MODE=lookback: input records → per key, the configured look-back features
  * over the key's events already seen whose event time lies in
  * `[t − range, t]` → the input record plus one field per feature, keyed and
  * timestamped as the input. An event more than the grace behind its key's
