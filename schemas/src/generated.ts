@@ -206,7 +206,7 @@ export interface Cardholder {
 /** The issuer's risk segment of the cardholder. */
 export type RiskSegment = 'LOW' | 'MEDIUM' | 'HIGH' | 'UNKNOWN';
 
-/** An enriched payment with its card's look-back features over the payments before it (aggregate, MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself. */
+/** An enriched payment with its card's look-back features over the payments before it (aggregate, AGGREGATE_MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself. */
 export interface PaymentFeatures {
   /** Unique id of the payment (issuer authorisation id), stable across retries. */
   readonly paymentId: string;
@@ -1002,7 +1002,7 @@ export const PaymentFeaturesSchema: TypedSchema<PaymentFeatures> = {
     "type": "record",
     "name": "PaymentFeatures",
     "namespace": "io.tributary.fraud",
-    "doc": "An enriched payment with its card's look-back features over the payments before it (aggregate, MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself.",
+    "doc": "An enriched payment with its card's look-back features over the payments before it (aggregate, AGGREGATE_MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself.",
     "fields": [
       {
         "name": "paymentId",
