@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -137,6 +137,8 @@ describe('breaking changes are refused by the CLI and by the registry', () => {
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toContain(`field temperatureC: TYPE_MISMATCH`);
     const ok = await run('npm', ['run', '--silent', 'schemas', '--', 'check'], { cwd: root, env });
-    expect(ok.stdout).toContain('schemas: all 6 compatible');
+    const files = readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.avsc'));
+    expect(files.length).toBeGreaterThan(0);
+    expect(ok.stdout).toContain(`schemas: all ${files.length} compatible`);
   });
 });
