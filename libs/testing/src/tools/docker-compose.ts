@@ -3,13 +3,14 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { StackError } from '../stack/errors.js';
+import { sharedLookup } from './shared-lookup.js';
 
 const run = promisify(execFile);
 
 /** The Debian package that carries Compose 1.29 (`docker-compose`, Python): it validates files with no Docker engine. */
 export const DOCKER_COMPOSE_PACKAGE = 'docker-compose';
 
-let pending: Promise<string> | undefined;
+const lookup = sharedLookup(locate);
 
 /**
  * The path of a runnable `docker-compose`: the first one on `PATH`, else —
@@ -25,11 +26,7 @@ let pending: Promise<string> | undefined;
  * `DOCKER_COMPOSE_INSTALL_FAILED`) saying what to install.
  */
 export async function dockerComposeBinary(): Promise<string> {
-  pending ??= locate().catch((error: unknown) => {
-    pending = undefined; // a later call (after installing what was missing) tries again
-    throw error;
-  });
-  return pending;
+  return lookup();
 }
 
 async function locate(): Promise<string> {

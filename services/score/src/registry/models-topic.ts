@@ -27,16 +27,20 @@ export interface TopicRecord {
   readonly message: KafkaMessage;
 }
 
-/** Reads a topic from its first to its current end offset (read_committed), in offset order per partition. */
-export async function readWholeTopic(kafka: Kafka, topic: string): Promise<{ records: TopicRecord[]; next: Map<number, bigint> }> {
+/** The topic's partition count, from the broker's metadata. */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
-  let partitions: number;
   try {
-    partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
+    return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 1;
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Reads a topic from its first to its current end offset (read_committed), in offset order per partition. */
+export async function readWholeTopic(kafka: Kafka, topic: string): Promise<{ records: TopicRecord[]; next: Map<number, bigint> }> {
+  const partitions = await partitionCount(kafka, topic);
   const reader = new PartitionReader(kafka);
   await reader.connect();
   try {
