@@ -206,6 +206,37 @@ export interface Cardholder {
 /** The issuer's risk segment of the cardholder. */
 export type RiskSegment = 'LOW' | 'MEDIUM' | 'HIGH' | 'UNKNOWN';
 
+/** The fraud model's decision on one payment (score, SCORE_MODE=records, over fraud.payment-features). Topic fraud.decisions, keyed by cardId. */
+export interface Decision {
+  /** Unique id of the payment (issuer authorisation id), copied from the input. */
+  readonly paymentId: string;
+  /** Token of the card (never the PAN); also the record key. Copied from the input. */
+  readonly cardId: string;
+  /** Acquirer-assigned id of the merchant, copied from the input. */
+  readonly merchantId: string;
+  /** Amount authorised, in the card's currency (major unit; see currency), copied from the input. */
+  readonly amount: number;
+  /** ISO 4217 code of the card's currency, the unit of amount (e.g. EUR), copied from the input. */
+  readonly currency: string;
+  /** When the payment was authorised (UTC, milliseconds since the epoch), copied from the input. */
+  readonly eventTime: Date;
+  /** The model's probability (0-1) that the payment is fraudulent. */
+  readonly risk: number;
+  /** What to do with the payment, from risk and the operator's thresholds (ALERT_THRESHOLD, CRITICAL_THRESHOLD). */
+  readonly decision: DecisionKind;
+  /** Name of the model that produced the score. */
+  readonly modelName: string;
+  /** Version of the model that produced the score (changes on hot reload). */
+  readonly modelVersion: string;
+  /** Feature values the model saw, by feature name, in each feature's own unit (a null input is the operator's FEATURE_NULL_VALUE). */
+  readonly features: Readonly<Record<string, number>>;
+  /** Wall-clock time the score was computed (UTC, milliseconds since the epoch). */
+  readonly scoredAt: Date;
+}
+
+/** What to do with the payment: APPROVE below the alert threshold, REVIEW at or above it, DECLINE at or above the critical threshold. */
+export type DecisionKind = 'APPROVE' | 'REVIEW' | 'DECLINE';
+
 /** An enriched payment with its card's look-back features over the payments before it (aggregate, AGGREGATE_MODE=lookback). Topic fraud.payment-features, keyed by cardId. Ranges are in event time and include the payment itself. */
 export interface PaymentFeatures {
   /** Unique id of the payment (issuer authorisation id), stable across retries. */
@@ -996,6 +1027,96 @@ export const CardholderSchema: TypedSchema<Cardholder> = {
   },
 };
 
+/** Subject `fraud.decisions-value` (fraud.decisions-value.avsc). */
+export const DecisionSchema: TypedSchema<Decision> = {
+  schema: {
+    "type": "record",
+    "name": "Decision",
+    "namespace": "io.tributary.fraud",
+    "doc": "The fraud model's decision on one payment (score, SCORE_MODE=records, over fraud.payment-features). Topic fraud.decisions, keyed by cardId.",
+    "fields": [
+      {
+        "name": "paymentId",
+        "type": "string",
+        "doc": "Unique id of the payment (issuer authorisation id), copied from the input."
+      },
+      {
+        "name": "cardId",
+        "type": "string",
+        "doc": "Token of the card (never the PAN); also the record key. Copied from the input."
+      },
+      {
+        "name": "merchantId",
+        "type": "string",
+        "doc": "Acquirer-assigned id of the merchant, copied from the input."
+      },
+      {
+        "name": "amount",
+        "type": "double",
+        "doc": "Amount authorised, in the card's currency (major unit; see currency), copied from the input."
+      },
+      {
+        "name": "currency",
+        "type": "string",
+        "doc": "ISO 4217 code of the card's currency, the unit of amount (e.g. EUR), copied from the input."
+      },
+      {
+        "name": "eventTime",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "When the payment was authorised (UTC, milliseconds since the epoch), copied from the input."
+      },
+      {
+        "name": "risk",
+        "type": "double",
+        "doc": "The model's probability (0-1) that the payment is fraudulent."
+      },
+      {
+        "name": "decision",
+        "type": {
+          "type": "enum",
+          "name": "DecisionKind",
+          "doc": "What to do with the payment: APPROVE below the alert threshold, REVIEW at or above it, DECLINE at or above the critical threshold.",
+          "symbols": [
+            "APPROVE",
+            "REVIEW",
+            "DECLINE"
+          ]
+        },
+        "doc": "What to do with the payment, from risk and the operator's thresholds (ALERT_THRESHOLD, CRITICAL_THRESHOLD)."
+      },
+      {
+        "name": "modelName",
+        "type": "string",
+        "doc": "Name of the model that produced the score."
+      },
+      {
+        "name": "modelVersion",
+        "type": "string",
+        "doc": "Version of the model that produced the score (changes on hot reload)."
+      },
+      {
+        "name": "features",
+        "type": {
+          "type": "map",
+          "values": "double"
+        },
+        "doc": "Feature values the model saw, by feature name, in each feature's own unit (a null input is the operator's FEATURE_NULL_VALUE)."
+      },
+      {
+        "name": "scoredAt",
+        "type": {
+          "type": "long",
+          "logicalType": "timestamp-millis"
+        },
+        "doc": "Wall-clock time the score was computed (UTC, milliseconds since the epoch)."
+      }
+    ]
+  },
+};
+
 /** Subject `fraud.payment-features-value` (fraud.payment-features-value.avsc). */
 export const PaymentFeaturesSchema: TypedSchema<PaymentFeatures> = {
   schema: {
@@ -1383,6 +1504,7 @@ export const SUBJECTS = {
   'coldchain.readings.enriched-value': EnrichedReadingSchema,
   'coldchain.scores-value': RiskScoreSchema,
   'fraud.cardholders-value': CardholderSchema,
+  'fraud.decisions-value': DecisionSchema,
   'fraud.payment-features-value': PaymentFeaturesSchema,
   'fraud.payments-value': PaymentSchema,
   'fraud.payments.enriched-value': EnrichedPaymentSchema,

@@ -13,7 +13,7 @@ describe('schemas/', () => {
     expect(checkedIn, 'stale: run `npm run schemas -- codegen` and commit schemas/src/generated.ts').toBe(generateTypes(files, 'schemas/*.avsc'));
   });
 
-  it('holds the six cold-chain and the four fraud subjects (TopicNameStrategy)', () => {
+  it('holds the six cold-chain and the five fraud subjects (TopicNameStrategy)', () => {
     expect(files.map((f) => f.subject)).toEqual([
       'coldchain.aggregates.1m-value',
       'coldchain.alerts-value',
@@ -22,6 +22,7 @@ describe('schemas/', () => {
       'coldchain.readings.enriched-value',
       'coldchain.scores-value',
       'fraud.cardholders-value',
+      'fraud.decisions-value',
       'fraud.payment-features-value',
       'fraud.payments-value',
       'fraud.payments.enriched-value',
