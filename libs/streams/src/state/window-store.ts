@@ -179,8 +179,9 @@ export class TransactionalWindowStore<K, V> implements ReadOnlyWindowStore<K, V>
   // ---- ManagedStore ----
 
   savepoint(): void {
-    this.#spUndo = new Map();
-    this.#spNew = new Set();
+    // Once per record: clearing (usually nothing) instead of two new collections, which the GC felt.
+    if (this.#spUndo.size > 0) this.#spUndo.clear();
+    if (this.#spNew.size > 0) this.#spNew.clear();
     this.#spObserved = undefined;
     this.#spObservedNew = false;
   }
