@@ -23,11 +23,29 @@ export class UnmatchedReadingError extends ProcessingError {
   }
 }
 
-/** A record on the readings topic without a value (a tombstone): there is nothing to enrich. */
+/**
+ * ENRICH_MODE=join, `UNMATCHED=dlq`: an input record whose JOIN_KEY_FIELD
+ * value has no reference record. Dead-lettered as `UnmatchedReadingError`
+ * is, with the same code, so alerting on `UNMATCHED_REFERENCE` covers both modes.
+ */
+export class UnmatchedReferenceError extends ProcessingError {
+  override readonly code = 'UNMATCHED_REFERENCE';
+
+  constructor(
+    readonly keyField: string,
+    readonly joinKey: string,
+    referenceTopic: string,
+  ) {
+    super(`no reference record for ${keyField}=${JSON.stringify(joinKey)} in ${referenceTopic} (UNMATCHED=dlq)`);
+  }
+}
+
+/** A record on the input topic without a value (a tombstone): there is nothing to enrich. */
 export class MissingReadingError extends ProcessingError {
   override readonly code = 'MISSING_VALUE';
 
-  constructor(key: string | null) {
-    super(`the record keyed ${JSON.stringify(key)} has no value (a tombstone): a reading is expected`);
+  /** `expected` names what the record should have held (`a reading` in the cold-chain mode, `an input record` in join mode). */
+  constructor(key: string | null, expected = 'a reading') {
+    super(`the record keyed ${JSON.stringify(key)} has no value (a tombstone): ${expected} is expected`);
   }
 }
