@@ -29,12 +29,12 @@ function branches(type: AvroT): { readonly types: readonly AvroT[]; readonly nul
   return { types: all.filter((t) => t.typeName !== 'null'), nullable: all.some((t) => t.typeName === 'null') };
 }
 
-const describe = (type: AvroT): string => describeType(type);
+const describe = (type: AvroT): string => describeType(type as never);
 
 function recordFields(schema: AvroSchema, what: string): Map<string, AvroT> {
   let type: AvroT;
   try {
-    type = avroType(schema) as unknown as AvroT;
+    type = avroType(schema);
   } catch (error) {
     throw new ConfigError(`${what} is not a valid Avro schema: ${(error as Error).message}`);
   }
