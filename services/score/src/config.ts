@@ -12,6 +12,11 @@ export const scoreEnv = {
   ...registryEnv,
   ...httpEnv,
   /** Consumer group, transactional-id prefix and prefix of `<id>.dlq`. */
+  /**
+   * `windows` (default): WindowAggregate → RiskScore + Alert (cold chain). `records`: any record → the record registered under
+   * `<SCORES_TOPIC>-value`, computed fields + fields copied from the input (README "Records mode"); no alerts topic.
+   */
+  SCORE_MODE: env.oneOf(['windows', 'records'], { default: 'windows' }),
   APPLICATION_ID: env.string({ default: 'coldchain-score', pattern: /^[a-zA-Z0-9._-]+$/, expected: "letters, digits, '.', '_' or '-'" }),
   INPUT_TOPIC: env.string({ default: 'coldchain.aggregates.1m' }),
   SCORES_TOPIC: env.string({ default: 'coldchain.scores' }),
@@ -72,6 +77,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ScoreConfig
   if (config.FEATURES !== undefined) parseFeatures(config.FEATURES);
   if (config.SHADOW_MODEL_NAME !== undefined && config.MODELS_TOPIC === undefined) {
     throw new ConfigError(`SHADOW_MODEL_NAME=${config.SHADOW_MODEL_NAME} needs MODELS_TOPIC: the shadow model is published there`);
+  }
+  // Records mode decides APPROVE / REVIEW (≥ ALERT_THRESHOLD) / DECLINE (≥ CRITICAL_THRESHOLD): the second must not be below the first.
+  if (config.SCORE_MODE === 'records' && config.CRITICAL_THRESHOLD < config.ALERT_THRESHOLD) {
+    throw new ConfigError(
+      `CRITICAL_THRESHOLD=${config.CRITICAL_THRESHOLD} is below ALERT_THRESHOLD=${config.ALERT_THRESHOLD}: with SCORE_MODE=records, DECLINE (risk ≥ CRITICAL_THRESHOLD) must imply REVIEW's threshold`,
+    );
   }
   return config;
 }

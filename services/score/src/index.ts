@@ -1,5 +1,21 @@
-export { buildTopology, DEFAULT_SCORE_TOPICS, SCORE_NODES, type ScoreTopics, type ScoreSerdes, type ScoreTopologyOptions } from './topology.js';
-export { ScoreProcessor, SCORES_CHILD, ALERTS_CHILD, type ScoreObserver } from './topology/score-processor.js';
+export {
+  buildTopology,
+  buildRecordsTopology,
+  DEFAULT_SCORE_TOPICS,
+  SCORE_NODES,
+  type ScoreTopics,
+  type ScoreSerdes,
+  type ScoreTopologyOptions,
+  type ScoreModelOptions,
+  type RecordsTopologyOptions,
+} from './topology.js';
+export { type OutputBuilder, type BuiltOutput, type ScoredRow, type ScoreSummary } from './output/output-builder.js';
+export { WINDOW_OUTPUT } from './output/window-output.js';
+export { recordOutput, type GenericRecord } from './records/record-output.js';
+export { planRecordOutput, COMPUTED_FIELDS, type ComputedField, type OutputField, type RecordOutputPlan, type RecordSchemaCheck } from './records/schema-check.js';
+export { decisionFor, severityOf, DECISIONS, type DecisionKind } from './records/decision.js';
+export { prepareRecords, shadowSerde, type PreparedRecords, type RecordsConfig } from './records/start.js';
+export { ScoreProcessor, SCORES_CHILD, ALERTS_CHILD, type ScoreObserver, type PendingInput } from './topology/score-processor.js';
 export { loadConfig, scoreEnv, DEFAULT_MODEL_PATH, type ScoreConfig } from './config.js';
 export { avroScoreSerdes, type AvroScoreSerdes } from './serdes.js';
 export { scoreMetrics, type ScoreMetricsOptions } from './metrics.js';
@@ -42,7 +58,7 @@ export {
   type LinearClassifierModel,
 } from './model/onnx-ml-writer.js';
 export { inspectOnnx, withoutZipMap, withMetadataProp, elemTypeName, type OnnxDescription, type OnnxValue, type ZipMapNode } from './model/onnx-inspect.js';
-export { scoreBatch, type ScoringInput, type ScoredWindow } from './scoring/score-batch.js';
+export { scoreBatch, scoreRows, type ScoringInput, type ScoredWindow } from './scoring/score-batch.js';
 export { alertFor, alertId, reasonsOf, uuidV5, formatValue, ALERT_ID_NAMESPACE, DEFAULT_ALERT_POLICY, type AlertPolicy } from './scoring/alerts.js';
 export { ModelError, MissingAggregateError, InferenceError } from './errors.js';
 export { ModelHolder, fixedModel, type ModelSource, type ModelLease, type HeldModel } from './registry/model-holder.js';

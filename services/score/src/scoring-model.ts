@@ -16,6 +16,8 @@ export interface ScoringModelOptions {
   readonly features?: readonly string[] | undefined;
   /** FEATURE_NULL_VALUE (default 0). */
   readonly nullValue?: number;
+  /** The input record's numeric paths, which FEATURES may read; default: the WindowAggregate schema's (windows mode). */
+  readonly numericPaths?: ReadonlySet<string> | undefined;
 }
 
 export interface ScoringModel {
@@ -55,7 +57,7 @@ async function readSidecar(options: ScoringModelOptions): Promise<ModelMetadata 
  * Reads the model file and its metadata (the sidecar and/or the file's
  * embedded metadata) and loads it with `loadModel`; a refusal is thrown (a
  * ModelError for the file, the metadata or the graph, a ConfigError for
- * FEATURES against the model or the WindowAggregate schema): at start there
+ * FEATURES against the model or the input schema): at start there
  * is no model to keep, so the service stops with the message.
  */
 export async function loadScoringModel(options: ScoringModelOptions): Promise<LoadedModel> {
@@ -64,7 +66,7 @@ export async function loadScoringModel(options: ScoringModelOptions): Promise<Lo
   const load = await loadModel(
     bytes,
     sidecar,
-    { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: numericPaths(WindowAggregateSchema.schema) },
+    { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: options.numericPaths ?? numericPaths(WindowAggregateSchema.schema) },
     options.modelPath,
   );
   if (!load.ok) throw load.refusal.error;

@@ -63,7 +63,8 @@ export interface ScoreTopologyOptions extends ScoreModelOptions {
 
 /** Records mode: generic records in and out, the output built from the output schema (see records/record-output.ts). */
 export interface RecordsTopologyOptions<In extends object, Out> extends ScoreModelOptions {
-  readonly serdes: { readonly input: Serde<In>; readonly output: Serde<Out> };
+  /** `shadow`: the shadow topic's serde (default `output`; in production the output schema registered under the shadow topic's subject). */
+  readonly serdes: { readonly input: Serde<In>; readonly output: Serde<Out>; readonly shadow?: Serde<Out> | undefined };
   readonly topics: { readonly input: string; readonly scores: string };
   readonly output: OutputBuilder<In, Out>;
 }
@@ -85,7 +86,7 @@ function modelSource(options: ScoreModelOptions): ModelSource {
 function scoreTopology<In extends object, Out>(
   options: ScoreModelOptions,
   topics: { readonly input: string; readonly scores: string; readonly alerts?: string | undefined },
-  serdes: { readonly input: Serde<In>; readonly output: Serde<Out>; readonly alert?: Serde<Alert> | undefined },
+  serdes: { readonly input: Serde<In>; readonly output: Serde<Out>; readonly alert?: Serde<Alert> | undefined; readonly shadow?: Serde<Out> | undefined },
   output: OutputBuilder<In, Out>,
 ): Topology {
   const policy = options.policy ?? DEFAULT_ALERT_POLICY;
@@ -95,7 +96,7 @@ function scoreTopology<In extends object, Out>(
     .addProcessor(SCORE_NODES.processor, () => new ScoreProcessor<In, Out>(source, policy, options.observer, options.shadow, output), [SCORE_NODES.source])
     .addSink(SCORE_NODES.scores, topics.scores, { key: string(), value: serdes.output }, [SCORE_NODES.processor]);
   if (topics.alerts !== undefined && serdes.alert !== undefined) builder.addSink(SCORE_NODES.alerts, topics.alerts, { key: string(), value: serdes.alert }, [SCORE_NODES.processor]);
-  if (options.shadow !== undefined) builder.addSink(SCORE_NODES.shadow, options.shadowScores ?? shadowTopic(topics.scores), { key: string(), value: serdes.output }, [SCORE_NODES.processor]);
+  if (options.shadow !== undefined) builder.addSink(SCORE_NODES.shadow, options.shadowScores ?? shadowTopic(topics.scores), { key: string(), value: serdes.shadow ?? serdes.output }, [SCORE_NODES.processor]);
   return builder.build();
 }
 

@@ -40,6 +40,8 @@ export interface HotReloadOptions {
   readonly scoresTopic?: string | undefined;
   readonly features: readonly string[] | undefined;
   readonly nullValue: number;
+  /** The input record's numeric paths (FEATURES of a publication are checked against them); default: WindowAggregate's. */
+  readonly numericPaths?: ReadonlySet<string> | undefined;
   readonly kafka: KafkaConfig;
   readonly log: ServiceContext['log'];
   readonly registry: Registry;
@@ -71,7 +73,7 @@ export function hotReload(options: HotReloadOptions): HotReload {
       topic,
       modelName: name,
       holder: held,
-      features: { items: options.features, nullValue: options.nullValue, numericPaths: numericPaths(WindowAggregateSchema.schema) },
+      features: { items: options.features, nullValue: options.nullValue, numericPaths: options.numericPaths ?? numericPaths(WindowAggregateSchema.schema) },
       log: {
         info: (fields, message) => log.info(fields, message),
         warn: (fields, message) => log.warn(fields, message),

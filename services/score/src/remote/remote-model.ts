@@ -27,6 +27,8 @@ export interface RemoteModelOptions extends Omit<RemoteScorerOptions, 'metadata'
   readonly features?: readonly string[] | undefined;
   /** FEATURE_NULL_VALUE (default 0). */
   readonly nullValue?: number;
+  /** The input record's numeric paths, which FEATURES may read; default: the WindowAggregate schema's (windows mode). */
+  readonly numericPaths?: ReadonlySet<string> | undefined;
 }
 
 export interface RemoteScoringModel {
@@ -92,7 +94,7 @@ export async function loadRemoteScoringModel(options: RemoteModelOptions): Promi
     options.metadataPath === undefined
       ? await fetchRemoteMetadata(options.endpoint, { timeoutMs: options.timeoutMs, headers: options.headers ?? {} })
       : await readMetadataFile(options.metadataPath);
-  const features = featuresForModel(metadata, { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: numericPaths(WindowAggregateSchema.schema) });
+  const features = featuresForModel(metadata, { items: options.features, nullValue: options.nullValue ?? 0, numericPaths: options.numericPaths ?? numericPaths(WindowAggregateSchema.schema) });
   const scorer = new RemoteScorer({ ...options, metadata });
   return { scorer, features, metadataSource, release: () => scorer.release() };
 }
@@ -113,11 +115,12 @@ export interface RemoteModelConfig {
 
 /**
  * The remote model main.ts runs with when MODEL_ENDPOINT is set, its
- * requests counted in `registry` (remote-metrics.ts). MODELS_TOPIC is
+ * requests counted in `registry` (remote-metrics.ts); `inputPaths`: the input
+ * record's numeric paths (default: WindowAggregate's). MODELS_TOPIC is
  * refused with it: the model server owns the model (a new version is
  * deployed there; the operator's restart reads its metadata again).
  */
-export async function remoteScoringModel(config: RemoteModelConfig, registry: Registry): Promise<RemoteScoringModel> {
+export async function remoteScoringModel(config: RemoteModelConfig, registry: Registry, inputPaths?: ReadonlySet<string>): Promise<RemoteScoringModel> {
   if (config.MODELS_TOPIC !== undefined) {
     throw new ConfigError(`MODELS_TOPIC=${config.MODELS_TOPIC} and MODEL_ENDPOINT=${config.MODEL_ENDPOINT} are exclusive: a remote model is replaced on its server, not through the models topic`);
   }
@@ -126,6 +129,7 @@ export async function remoteScoringModel(config: RemoteModelConfig, registry: Re
     metadataPath: config.MODEL_METADATA_PATH,
     features: config.FEATURES,
     nullValue: config.FEATURE_NULL_VALUE,
+    numericPaths: inputPaths,
     concurrency: config.REMOTE_CONCURRENCY,
     batchRows: config.REMOTE_BATCH_ROWS,
     timeoutMs: config.REMOTE_TIMEOUT_MS,
