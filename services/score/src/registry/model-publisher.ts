@@ -28,6 +28,8 @@ export interface PublishOptions extends PublishTarget {
   readonly metadata?: ModelMetadata | undefined;
   /** FEATURES as the operators set it (undefined: the model's featureExpressions). */
   readonly features?: readonly string[] | undefined;
+  /** The operators' input record's numeric paths, which the features must read (default: WindowAggregate's; `--input-schema`). */
+  readonly numericPaths?: ReadonlySet<string> | undefined;
   readonly inlineMaxBytes?: number;
   /** Where operators read a model larger than `inlineMaxBytes` (file:// or http(s)://). */
   readonly url?: string | undefined;
@@ -35,9 +37,18 @@ export interface PublishOptions extends PublishTarget {
   readonly source?: string;
 }
 
-/** Loads `bytes` as the operator would; throws the refusal's error (a ModelError or ConfigError naming the mismatch). */
-export async function checkModel(bytes: Uint8Array, metadata: ModelMetadata | undefined, features: readonly string[] | undefined, source: string): Promise<ModelMetadata> {
-  const load = await loadModel(bytes, metadata, { items: features, nullValue: 0, numericPaths: numericPaths(WindowAggregateSchema.schema) }, source);
+/**
+ * Loads `bytes` as the operator would; throws the refusal's error (a ModelError or ConfigError naming the mismatch).
+ * `inputPaths`: the input record's numeric paths (default: WindowAggregate's, windows mode).
+ */
+export async function checkModel(
+  bytes: Uint8Array,
+  metadata: ModelMetadata | undefined,
+  features: readonly string[] | undefined,
+  source: string,
+  inputPaths?: ReadonlySet<string>,
+): Promise<ModelMetadata> {
+  const load = await loadModel(bytes, metadata, { items: features, nullValue: 0, numericPaths: inputPaths ?? numericPaths(WindowAggregateSchema.schema) }, source);
   if (!load.ok) throw load.refusal.error;
   await load.model.release();
   return load.model.scorer.metadata;
@@ -72,7 +83,7 @@ async function send(target: PublishTarget, envelope: ModelEnvelope): Promise<voi
 
 /** Checks the model, then publishes it; returns what was published. */
 export async function publishModel(options: PublishOptions): Promise<ModelEnvelope> {
-  const metadata = await checkModel(options.bytes, options.metadata, options.features, options.source ?? 'model');
+  const metadata = await checkModel(options.bytes, options.metadata, options.features, options.source ?? 'model', options.numericPaths);
   const envelope = envelopeFor(options.bytes, metadata, { ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}), url: options.url });
   await send(options, envelope);
   return envelope;
@@ -120,7 +131,7 @@ export function previousPublication(history: ModelListing['history'], current: P
  * version it replaces), checked like any other; a second rollback goes back
  * to the version the first one replaced.
  */
-export async function rollbackModel(target: PublishTarget & { readonly features?: readonly string[] | undefined }, name: string): Promise<ModelEnvelope> {
+export async function rollbackModel(target: PublishTarget & { readonly features?: readonly string[] | undefined; readonly numericPaths?: ReadonlySet<string> | undefined }, name: string): Promise<ModelEnvelope> {
   const { live, history } = await listModels(target);
   const current = live.get(name);
   if (current === undefined) throw new ModelError(`model ${name} has no publication on ${target.topic}: nothing to roll back`);
@@ -128,7 +139,7 @@ export async function rollbackModel(target: PublishTarget & { readonly features?
   if (previous === undefined) throw new ModelError(`model ${name} has no version before ${current.version} in ${historyTopic(target.topic)}: nothing to roll back to`);
   const bytes = await envelopeBytes(previous);
   if (!bytes.ok) throw new ModelError(bytes.message);
-  await checkModel(bytes.bytes, previous.metadata, target.features, `${name} ${previous.version}`);
+  await checkModel(bytes.bytes, previous.metadata, target.features, `${name} ${previous.version}`, target.numericPaths);
   const envelope: ModelEnvelope = { ...previous, publishedAt: new Date().toISOString(), rollbackOf: current.version };
   await send(target, envelope);
   return envelope;
