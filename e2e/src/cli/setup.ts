@@ -6,11 +6,13 @@
  * still starting, up to SETUP_TIMEOUT_MS.
  *
  *   KAFKA_BROKERS=kafka:9092 SCHEMA_REGISTRY_URL=http://registry:8080/apis/ccompat/v7 tributary setup
+ *
+ * PIPELINE=fraud creates the card-fraud pipeline's topics instead.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger, kafkaConfig, redactUrl, registryClient } from '@tributary/service';
 import { errorMessage } from '@tributary/streams';
-import { PIPELINE_TOPICS, createPipelineTopics, registerPipelineSchemas } from '../pipeline/topics.js';
+import { createPipelineTopics, registerPipelineSchemas, topicConfigsOf } from '../pipeline/topics.js';
 import { readCommandConfig, setupEnv } from './config.js';
 import { untilReady } from './retry.js';
 
@@ -39,14 +41,14 @@ try {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await createPipelineTopics(admin, config.PARTITIONS, config.REPLICATION_FACTOR);
+        await createPipelineTopics(admin, config.PARTITIONS, config.REPLICATION_FACTOR, config.PIPELINE);
       } finally {
         await admin.disconnect();
       }
     },
     { deadline, log },
   );
-  log.info({ topics: Object.values(PIPELINE_TOPICS), partitions: config.PARTITIONS, replicationFactor: config.REPLICATION_FACTOR }, 'topics ready');
+  log.info({ pipeline: config.PIPELINE, topics: topicConfigsOf(config.PIPELINE, config.PARTITIONS).map((t) => t.topic), partitions: config.PARTITIONS, replicationFactor: config.REPLICATION_FACTOR }, 'topics ready');
   const registry = registryClient(config);
   const subjects = await untilReady(`the schema registry (${redactUrl(config.SCHEMA_REGISTRY_URL)})`, () => registerPipelineSchemas(registry), { deadline, log });
   log.info({ subjects, seconds: (Date.now() - started) / 1000 }, 'schemas registered; setup done');

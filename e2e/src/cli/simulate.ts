@@ -6,12 +6,22 @@
  * SIGTERM stops it cleanly: no new batch, the one in flight gets 5 s.
  *
  *   INGEST_URL=http://ingest:8080 SEED=42 CONTAINERS=40 SPEED=10 tributary simulate
+ *
+ * With PIPELINE=fraud it simulates CARDS payment cards instead: their
+ * cardholder records to fraud.cardholders, then their payments to ingest
+ * (INGEST_TOPIC=fraud.payments), each posted when its event time comes
+ * round at SPEED (default 60) simulated seconds per second.
+ *
+ *   PIPELINE=fraud INGEST_URL=http://ingest:8080 SEED=42 CARDS=5000 tributary simulate
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger, kafkaConfig, registryClient } from '@tributary/service';
 import { errorMessage } from '@tributary/streams';
+import { simulatePayments } from '../fraud/index.js';
 import { feed } from '../pipeline/feeder.js';
+import { publishCardholders } from '../pipeline/fraud-pipeline.js';
 import { IngestClient } from '../pipeline/ingest-client.js';
+import { feedPayments } from '../pipeline/payment-feeder.js';
 import { publishReferences } from '../pipeline/reference-publisher.js';
 import { simulateFleet } from '../simulator/index.js';
 import { readCommandConfig, simulateEnv } from './config.js';
@@ -37,7 +47,9 @@ void signalled.then((signal) => {
   log.info({ signal }, 'stopping');
 });
 
-try {
+/** The cold-chain fleet: references, then readings at CONTAINERS × SPEED per second. */
+async function simulateColdChain(): Promise<void> {
+  const speed = config.SPEED ?? 10;
   // Failures early in the simulated day (the model alerts about an hour ahead), so alerts come within the first minutes.
   const fleet = simulateFleet({
     seed: config.SEED,
@@ -54,7 +66,7 @@ try {
     log,
     stopped: () => stopping,
   });
-  const readingsPerSecond = config.CONTAINERS * config.SPEED;
+  const readingsPerSecond = config.CONTAINERS * speed;
   log.info({ seed: config.SEED, containers: config.CONTAINERS, references: fleet.references.length, ingest: config.INGEST_URL, readingsPerSecond }, 'references published; posting readings');
 
   const client = new IngestClient({ url: config.INGEST_URL, ...(config.INGEST_TOKEN !== undefined ? { token: config.INGEST_TOKEN } : {}), stopped: () => stopping });
@@ -69,6 +81,43 @@ try {
       log.info({ ...stats, retries: client.retries }, 'progress');
     },
   });
+  await untilDoneOrSignalled(feeding, client);
+}
+
+/** The card population: cardholders, then payments as their event times come round at SPEED. */
+async function simulateFraud(): Promise<void> {
+  const speed = config.SPEED ?? 60;
+  const startTime = Math.floor(Date.now() / 60_000) * 60_000;
+  const simulation = simulatePayments({ seed: config.SEED, cards: config.CARDS, startTime, durationMs: DAY_MS, fraudShare: config.FRAUD_SHARE });
+  const kafka = new Kafka({ ...kafkaConfig(config, 'tributary-simulate'), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const registry = registryClient(config);
+  await untilReady('Kafka and the schema registry', () => publishCardholders(kafka, registry, simulation.cardholders), {
+    deadline: Date.now() + config.STARTUP_TIMEOUT_MS,
+    log,
+    stopped: () => stopping,
+  });
+  log.info(
+    { seed: config.SEED, cards: config.CARDS, cardholders: simulation.cardholders.length, payments: simulation.payments.length, fraud: simulation.payments.filter((p) => p.fraud).length, ingest: config.INGEST_URL, speed },
+    'cardholders published; posting payments',
+  );
+  const client = new IngestClient({ url: config.INGEST_URL, ...(config.INGEST_TOKEN !== undefined ? { token: config.INGEST_TOKEN } : {}), stopped: () => stopping });
+  let lastProgress = Date.now();
+  const feeding = feedPayments(client, simulation.payments, {
+    speed,
+    startTime,
+    batchSize: 200,
+    stopped: () => stopping,
+    onProgress: (stats) => {
+      if (Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = Date.now();
+      log.info({ ...stats, retries: client.retries }, 'progress');
+    },
+  });
+  await untilDoneOrSignalled(feeding, client);
+}
+
+/** Waits for the feed to finish or a signal; after a signal the batch in flight gets DRAIN_MS. */
+async function untilDoneOrSignalled(feeding: Promise<object>, client: IngestClient): Promise<void> {
   const outcome = await Promise.race([feeding.then((stats) => ({ done: stats })), signalled.then((signal) => ({ signal }))]);
   if ('signal' in outcome) {
     await Promise.race([feeding.catch(() => undefined), sleep(DRAIN_MS)]);
@@ -76,6 +125,10 @@ try {
   } else {
     log.info({ ...outcome.done, retries: client.retries }, 'the simulated day is over');
   }
+}
+
+try {
+  await (config.PIPELINE === 'fraud' ? simulateFraud() : simulateColdChain());
   exit(0);
 } catch (error) {
   if (stopping || error instanceof StoppedWhileWaiting) {

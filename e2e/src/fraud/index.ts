@@ -9,3 +9,4 @@ export { haversineKm, EARTH_RADIUS_KM } from './geo.js';
 export { paymentToJson, type PaymentJson } from './json.js';
 export { CITIES, type City } from './world.js';
 export { FRAUD_PATTERNS, type FraudPattern, type LabelledPayment, type PaymentShift, type PaymentSimulationOptions, type SimulatedCard, type SimulatedPayments } from './types.js';
+export { REVIEW_THRESHOLD, DECLINE_THRESHOLD } from './thresholds.js';

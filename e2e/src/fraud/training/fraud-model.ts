@@ -12,7 +12,10 @@ import { auc } from '../../training/auc.js';
 import { fitLogisticRegression, predict, type FittedModel } from '../../training/logistic-regression.js';
 import { expectedFeatures } from '../oracle.js';
 import { simulatePayments } from '../simulator.js';
+import { DECLINE_THRESHOLD, REVIEW_THRESHOLD } from '../thresholds.js';
 import { FRAUD_PATTERNS, type FraudPattern, type SimulatedPayments } from '../types.js';
+
+export { DECLINE_THRESHOLD, REVIEW_THRESHOLD };
 
 /** A feature of the model: its FEATURES expression (a path into PaymentFeatures), unit and meaning. */
 export interface FraudFeature {
@@ -40,10 +43,6 @@ export const FRAUD_FEATURES: readonly FraudFeature[] = [
 
 /** Deciles of each feature's training distribution in model.json: what the operator's drift metrics compare with. */
 export const DRIFT_QUANTILES = 10;
-/** REVIEW at or above this risk: model.json's `threshold`, the score operator's ALERT_THRESHOLD for the fraud pipeline. */
-export const REVIEW_THRESHOLD = 0.5;
-/** DECLINE at or above this risk: CRITICAL_THRESHOLD for the fraud pipeline. */
-export const DECLINE_THRESHOLD = 0.9;
 /**
  * The model contract requires a positive horizonMinutes; a payment's label
  * is about the payment itself (decided at authorisation), so the value

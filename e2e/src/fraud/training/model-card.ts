@@ -98,7 +98,7 @@ export function fraudModelCard(result: FraudTrainingResult, command: string): st
     '',
     '## Thresholds',
     '',
-    `**${REVIEW_THRESHOLD}** (REVIEW): fraud more likely than not — the risk is an unweighted probability, so the number means what it says. **${DECLINE_THRESHOLD}** (DECLINE): the payments the model is surest of. They are the score operator's defaults for \`ALERT_THRESHOLD\` and \`CRITICAL_THRESHOLD\`; \`npm start -- fraud\` sets them from this card's constants (\`e2e/src/fraud/training/fraud-model.ts\`). Lower thresholds catch more (the table above) at the price of more legitimate payments held for review.`,
+    `**${REVIEW_THRESHOLD}** (REVIEW): fraud more likely than not — the risk is an unweighted probability, so the number means what it says. **${DECLINE_THRESHOLD}** (DECLINE): the payments the model is surest of. They are the score operator's defaults for \`ALERT_THRESHOLD\` and \`CRITICAL_THRESHOLD\`; \`npm start -- fraud\` sets them from the same constants (\`e2e/src/fraud/thresholds.ts\`). Lower thresholds catch more (the table above) at the price of more legitimate payments held for review.`,
     '',
     '## Limitations',
     '',
