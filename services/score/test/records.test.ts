@@ -3,8 +3,11 @@
  * fields, copied fields missing or mistyped), the decision thresholds, the
  * configuration, and the records topology in the TopologyTestDriver on
  * PaymentFeatures → Decision — risk against a TypeScript computation of the
- * model, the key kept, no alerts topic, hot reload and shadow scoring.
+ * model, the key kept, no alerts topic, hot reload, shadow scoring, a
+ * remote model (the reference model server) and drift metrics.
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AvroSchema } from '@tributary/avro';
 import { ConfigError, string } from '@tributary/streams';
 import { DecisionSchema, PaymentFeaturesSchema, type Decision, type PaymentFeatures } from '@tributary/schemas';
@@ -22,6 +25,11 @@ import { recordOutput, type GenericRecord } from '../src/records/record-output.j
 import { planRecordOutput } from '../src/records/schema-check.js';
 import { ModelHolder } from '../src/registry/model-holder.js';
 import { buildRecordsTopology } from '../src/topology.js';
+import { FeatureDrift } from '../src/drift/feature-drift.js';
+import { quantileBins } from '../src/drift/psi.js';
+import { OnnxScorer } from '../src/model/onnx-scorer.js';
+import { buildModelServer } from '../src/remote/model-server.js';
+import { RemoteScorer } from '../src/remote/remote-scorer.js';
 import { avroBinarySerde } from './avro-binary-serde.js';
 import { expectedDecision, FRAUD_METADATA, FRAUD_PARAMS, fraudModelBytes, fraudRisk, fraudRow, payment } from './fraud-fixtures.js';
 
@@ -239,5 +247,54 @@ describe('records mode topology (TopologyTestDriver, PaymentFeatures → Decisio
     d.close();
     await live.close();
     await shadow.close();
+  });
+
+  it('remote model and drift: the same Decisions through the reference model server, and PSI per feature over the scored rows', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => fraudRow(payment(i, START, 40)));
+    // The model's training distribution: the stream itself, so the PSI is defined (and small).
+    const metadata: ModelMetadata = { ...FRAUD_METADATA, featureDistribution: Object.fromEntries(FRAUD_METADATA.features.map((name, f) => [name, quantileBins(rows.map((r) => r[f] as number))])) };
+    const local = await OnnxScorer.fromBytes(fraudModelBytes(), metadata, 'fraud test model');
+    const server: Server = buildModelServer(local);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const remote = new RemoteScorer({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/${metadata.name}`, metadata });
+    try {
+      const registry = new Registry();
+      const drift = FeatureDrift.forModel(metadata, 100);
+      if (drift === undefined) throw new Error('the metadata has a feature distribution: drift is expected');
+      const d = new TopologyTestDriver(
+        buildRecordsTopology({
+          serdes,
+          topics: { input: 'fraud.payment-features', scores: 'fraud.decisions' },
+          output: recordOutput(plan(OUTPUT)),
+          scorer: remote,
+          features: featuresForModel(metadata, featureOptions),
+          policy,
+          observer: scoreMetrics(registry, metadata, { drift }),
+        }),
+        { applicationId: 'fraud-score', startTime: NOW },
+      );
+      const input = d.createInputTopic<string, GenericRecord>('fraud.payment-features', { key: string(), value: serdes.input });
+      const decisions = d.createOutputTopic<string, Decision>('fraud.decisions', { key: string(), value: serdes.output as never });
+      for (let i = 0; i < rows.length; i++) {
+        const p = payment(i, START, 40);
+        await input.pipeInput(p.cardId, p as unknown as GenericRecord, i);
+      }
+      const out = decisions.readRecordsToList();
+      expect(out).toHaveLength(rows.length);
+      out.forEach((r, i) => {
+        expect(r.key).toBe(payment(i, START, 40).cardId);
+        expect(r.value.risk).toBeCloseTo(fraudRisk(rows[i] as number[]), 5);
+        expect(r.value.decision).toBe(expectedDecision(r.value.risk, policy.threshold, policy.criticalThreshold));
+      });
+      const metrics = await registry.metrics();
+      expect(metrics).toContain('tributary_score_drift_window_rows{model="fraud-test"} 100');
+      for (const feature of FRAUD_METADATA.features) expect(metrics).toMatch(new RegExp(`tributary_score_feature_psi\\{model="fraud-test",feature="${feature}"\\} [0-9.e+-]+\\n`));
+      d.close();
+    } finally {
+      await remote.release();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await local.release();
+    }
   });
 });
