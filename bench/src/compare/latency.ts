@@ -56,8 +56,8 @@ async function waitFor(what: string, condition: () => Promise<boolean>, check: (
   }
 }
 
-/** Runs one paced measurement; returns the p99 latency in ms and how many outputs it is over. */
-export async function measureLatency(run: LatencyRun): Promise<{ p99: number | undefined; outputs: number }> {
+/** Runs one paced measurement; returns the p50 and p99 latency in ms and how many outputs they are over. */
+export async function measureLatency(run: LatencyRun): Promise<{ p50: number | undefined; p99: number | undefined; outputs: number }> {
   const { kafka, admin, input, output, partitions } = run;
   await admin.createTopics({ topics: [input, output].map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
   const child = await run.start();
@@ -140,7 +140,7 @@ export async function measureLatency(run: LatencyRun): Promise<{ p99: number | u
         latencies.push(s.at - (start + 60_000 - shift));
       }
     }
-    return { p99: quantile(latencies, 0.99), outputs: latencies.length };
+    return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), outputs: latencies.length };
   } finally {
     await observer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);

@@ -17,6 +17,8 @@ const BASE_TS = Date.UTC(2026, 0, 1);
 export interface InputPlan {
   /** Key and value of record `i`. */
   record(i: number): { key: string; value: BenchReading };
+  /** Event time past every window of the input, within the window stores' two-minute retention. */
+  readonly closeTs?: number;
 }
 
 /** Stateless and count input: keys `k<i mod min(N, 1M)>`, so at 2M records each key comes twice. */
@@ -31,8 +33,12 @@ export function keyedInput(records: number): InputPlan {
  */
 export function windowedInput(records: number, keys: number): InputPlan {
   const perMinute = keys * 10;
-  const base = Math.floor((Date.now() - Math.ceil(records / perMinute) * 60_000 - 120_000) / 60_000) * 60_000;
+  const minutes = Math.ceil(records / perMinute);
+  const base = Math.floor((Date.now() - minutes * 60_000 - 120_000) / 60_000) * 60_000;
   return {
+    // Half a minute into the minute after the last: closes the last window; far less than Kafka
+    // Streams' retention ahead of it (a larger jump would expire unemitted windows there).
+    closeTs: base + minutes * 60_000 + 30_000,
     record: (i) => ({
       key: `container-${i % keys}`,
       value: { id: i, sensor: `s-${i % 5000}`, value: (i * 7919) % 1000, ts: new Date(base + Math.floor((i / perMinute) * 60_000)) },
