@@ -56,6 +56,7 @@ const PARTITIONS = number('PARTITIONS', 4);
 const DB_SCHEMA = process.env['DATABASE_SCHEMA'] ?? PIPELINE;
 const PORTS: Record<OperatorName, number> = { ingest: 8080, enrich: 9101, aggregate: 9102, score: 9103, sink: 9104 };
 const LOG_DIR = path.join(cacheDir(), 'pipeline', 'logs');
+const SIMULATED_DAY_MS = 24 * 3_600_000;
 
 const say = (line: string) => console.log(`tributary: ${line}`);
 
@@ -97,21 +98,23 @@ async function main(): Promise<void> {
   }
   await db.query(`CREATE SCHEMA IF NOT EXISTS ${DB_SCHEMA}`);
 
-  // Simulated time starts now and runs SPEED× faster than the clock.
-  const startTime = Math.floor(Date.now() / 60_000) * 60_000;
+  // The simulated day runs SPEED× faster than the clock and ends where the wall clock was at the start: event times
+  // never run ahead of the clock. Operators stamp outputs with event times, and the broker refuses records stamped
+  // more than log.message.timestamp.after.max.ms (1 h) ahead — a day starting now would crash the aggregate within minutes.
+  const startTime = Math.floor((Date.now() - SIMULATED_DAY_MS) / 60_000) * 60_000;
   const registry = new RegistryClient({ url: endpoints.SCHEMA_REGISTRY_URL });
   let startFeeding: (client: IngestClient, stopped: () => boolean) => Promise<unknown>;
   if (FRAUD) {
-    const simulation = simulatePayments({ seed: SEED, cards: CARDS, startTime, durationMs: 24 * 3_600_000, fraudShare: FRAUD_SHARE });
+    const simulation = simulatePayments({ seed: SEED, cards: CARDS, startTime, durationMs: SIMULATED_DAY_MS, fraudShare: FRAUD_SHARE });
     await publishCardholders(kafka, registry, simulation.cardholders);
-    say(`cards: ${CARDS} (seed ${SEED}), ${simulation.cardholders.length} cardholder records published; ${simulation.payments.length} payments in the simulated day, ${simulation.payments.filter((p) => p.fraud).length} of them fraud`);
+    say(`cards: ${CARDS} (seed ${SEED}), ${simulation.cardholders.length} cardholder records published; ${simulation.payments.length} payments in the simulated day (${new Date(startTime).toISOString()} → ${new Date(simulation.endTime).toISOString()}, ${SPEED}× the clock), ${simulation.payments.filter((p) => p.fraud).length} of them fraud`);
     startFeeding = (client, stopped) => feedPayments(client, simulation.payments, { speed: SPEED, startTime, batchSize: 200, stopped });
   } else {
     const fleet = simulateFleet({
       seed: SEED,
       containers: CONTAINERS,
       startTime,
-      durationMs: 24 * 3_600_000,
+      durationMs: SIMULATED_DAY_MS,
       failingShare: 0.25,
       // Failures early in the simulated day (the model alerts about an hour ahead), so alerts come within the first minutes.
       failsAtRange: [0.01, 0.15],

@@ -2,7 +2,8 @@
  * `tributary simulate`: the cold-chain fleet simulator as a program. Publishes
  * the fleet's container references to the compacted reference topic, then
  * posts its readings to ingest as NDJSON at SPEED simulated seconds per
- * second (simulated time starts now), until the simulated day is over.
+ * second (the simulated day is the one before the start, so event times
+ * never run ahead of the clock), until the simulated day is over.
  * SIGTERM stops it cleanly: no new batch, the one in flight gets 5 s.
  *
  *   INGEST_URL=http://ingest:8080 SEED=42 CONTAINERS=40 SPEED=10 tributary simulate
@@ -47,6 +48,13 @@ void signalled.then((signal) => {
   log.info({ signal }, 'stopping');
 });
 
+/**
+ * Start of the simulated day: a day before now, so the day ends where the clock was at the start and event times never
+ * run ahead of the clock. Operators stamp outputs with event times, and the broker refuses records stamped more than
+ * log.message.timestamp.after.max.ms (1 h) ahead: a day starting now stopped the aggregate within minutes.
+ */
+const dayStart = (): number => Math.floor((Date.now() - DAY_MS) / 60_000) * 60_000;
+
 /** The cold-chain fleet: references, then readings at CONTAINERS × SPEED per second. */
 async function simulateColdChain(): Promise<void> {
   const speed = config.SPEED ?? 10;
@@ -54,7 +62,7 @@ async function simulateColdChain(): Promise<void> {
   const fleet = simulateFleet({
     seed: config.SEED,
     containers: config.CONTAINERS,
-    startTime: Math.floor(Date.now() / 60_000) * 60_000,
+    startTime: dayStart(),
     durationMs: DAY_MS,
     failingShare: 0.25,
     failsAtRange: [0.01, 0.15],
@@ -87,7 +95,7 @@ async function simulateColdChain(): Promise<void> {
 /** The card population: cardholders, then payments as their event times come round at SPEED. */
 async function simulateFraud(): Promise<void> {
   const speed = config.SPEED ?? 60;
-  const startTime = Math.floor(Date.now() / 60_000) * 60_000;
+  const startTime = dayStart();
   const simulation = simulatePayments({ seed: config.SEED, cards: config.CARDS, startTime, durationMs: DAY_MS, fraudShare: config.FRAUD_SHARE });
   const kafka = new Kafka({ ...kafkaConfig(config, 'tributary-simulate'), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   const registry = registryClient(config);
