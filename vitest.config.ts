@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'unit',
           include: ['{libs,services,e2e,bench,schemas,deploy}/**/test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          // A hang guard, not a speed check: training and model tests take seconds when the 2 cores are busy (5 s default timed out).
+          testTimeout: 60_000,
         },
       },
       {
