@@ -8,9 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { RegistryClient } from '@tributary/avro';
 import type { Cardholder } from '@tributary/schemas';
+import { ensureModelsTopics, historyTopic } from '@tributary/score';
 import { createTestDatabase, type TestDatabase } from '@tributary/testing';
 import { fraudOperatorEnv, publishCardholders } from '../../src/pipeline/fraud-pipeline.js';
 import { LocalPipeline, OPERATORS, type OperatorName } from '../../src/pipeline/local-pipeline.js';
@@ -33,12 +34,15 @@ export async function startFraudPipeline(options: {
   partitions?: number;
   /** Added to the fraud environment, per operator and for all. */
   env?: Partial<Record<OperatorName | 'all', Record<string, string>>>;
+  /** The score operator's MODELS_TOPIC, created here (with its history topic) before the operators start. */
+  modelsTopic?: string;
 }): Promise<FraudPipelineFixture> {
   const kafka = new Kafka({ brokers: [options.brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
     await createPipelineTopics(admin, options.partitions ?? 4, 1, 'fraud');
+    if (options.modelsTopic !== undefined) await createModelsTopics(admin, options.modelsTopic);
   } finally {
     await admin.disconnect();
   }
@@ -69,6 +73,25 @@ export async function startFraudPipeline(options: {
       await database.drop();
     },
   };
+}
+
+/**
+ * The models topics as the score operator creates them, made here first:
+ * the operator's own creation (createTopics waitForLeaders) can fail its
+ * start with UNKNOWN_TOPIC_OR_PARTITION when the new topic's metadata lags
+ * (seen on this 2-core machine). Retried until both topics are served.
+ */
+async function createModelsTopics(admin: Admin, topic: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ensureModelsTopics(admin, topic);
+      await admin.fetchTopicMetadata({ topics: [topic, historyTopic(topic)] });
+      return;
+    } catch (error) {
+      if (attempt >= 50 || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** Polls `probe` every second until it returns true or the time runs out; returns its last answer. */
