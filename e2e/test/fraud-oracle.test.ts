@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { columnsOf, longestRange, parseLookbackFeatures, step, type FieldValue, type LookbackState } from '@tributary/aggregate';
 import type { Cardholder, Payment } from '@tributary/schemas';
-import { EARTH_RADIUS_KM, expectedEnriched, expectedFeatures, haversineKm } from '../src/fraud/index.js';
+import { EARTH_RADIUS_KM, expectedEnriched, expectedFeatures, haversineKm, simulatePayments } from '../src/fraud/index.js';
+import { FRAUD_LOOKBACK_FEATURES } from '../src/pipeline/fraud-pipeline.js';
 
 const T0 = Date.UTC(2025, 2, 3, 12, 0);
 const MIN = 60_000;
@@ -122,5 +124,33 @@ describe('expectedFeatures (hand-checked)', () => {
     // The duplicate of the first (event time 0) sees only what is at or before 0: itself and the original.
     expect(f[4]).toMatchObject({ count10m: 2, amountSum10m: 10, count24h: 2, merchants24h: 1 });
     expect(f[4]?.kmFromLast).toBe(0);
+  });
+});
+
+describe('expectedFeatures on a simulated population', () => {
+  it("agrees with the aggregate operator's per-record step (its pure core, run here without Kafka) to 1e-9", () => {
+    const sim = simulatePayments({ seed: 11, cards: 200, startTime: Date.UTC(2025, 2, 3), durationMs: 2 * 86_400_000, fraudShare: 0.2 });
+    const payments = sim.payments.map((p) => p.payment);
+    const oracle = expectedFeatures(payments, sim.cardholders);
+    const features = parseLookbackFeatures(FRAUD_LOOKBACK_FEATURES);
+    const cols = columnsOf(features);
+    const longest = longestRange(features);
+    const states = new Map<string, LookbackState>();
+    let compared = 0;
+    expectedEnriched(payments, sim.cardholders).forEach((record, i) => {
+      const values = cols.map((c) => (record as unknown as Record<string, FieldValue>)[c] ?? null);
+      const { features: got, state } = step(states.get(record.cardId), features, cols, record.eventTime.getTime(), values, longest, 300_000);
+      states.set(record.cardId, state);
+      const expected = oracle[i] as unknown as Record<string, number | null>;
+      for (const f of features) {
+        const [a, b] = [got[f.name] ?? null, expected[f.name] ?? null];
+        if (a === null || b === null) expect(a, `${f.name} of payment ${i}`).toBe(b);
+        else expect(Math.abs(a - b), `${f.name} of payment ${i}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+        compared++;
+      }
+    });
+    expect(compared).toBe(payments.length * 6);
+    expect(oracle.some((f) => f.kmFromLast !== null && f.kmFromLast > 1000)).toBe(true);
+    expect(oracle.some((f) => f.count10m >= 6)).toBe(true);
   });
 });
