@@ -15,9 +15,10 @@
  * record: the sink moves it in the transaction that writes the row).
  *
  *   npm run bench -- fraud [--rate=1000] [--seconds=60] [--warmup-seconds=10] [--partitions=4] [--batch=50]
- *     [--in-flight=4] [--poll-ms=10] [--seed=42] [--env=KEY=VALUE | --env=<operator>:KEY=VALUE …]
+ *     [--lanes=4] [--poll-ms=10] [--seed=42] [--env=KEY=VALUE | --env=<operator>:KEY=VALUE …]
  *
- * `--env=COMMIT_INTERVAL_MS=50` sets it for every operator (the sink ignores
+ * `--lanes`: concurrent posters, each card always on one (its payments stay
+ * in order: see fraud/load.ts). `--env=COMMIT_INTERVAL_MS=50` sets it for every operator (the sink ignores
  * it: it commits per fetched batch); run once per value to compare.
  */
 import os from 'node:os';
@@ -26,6 +27,7 @@ import { simulatePayments } from '../../e2e/src/fraud/index.js';
 import { IngestClient } from '../../e2e/src/pipeline/ingest-client.js';
 import { OPERATORS, type OperatorName } from '../../e2e/src/pipeline/local-pipeline.js';
 import { FRAUD_TOPICS } from '../../e2e/src/pipeline/topics.js';
+import { scrape, sumOf } from '../../e2e/src/pipeline/metrics.js';
 import { commitCounters, commitRates } from './pipeline/commits.js';
 import { cpuBetween, cpuSnapshot } from './pipeline/cpu.js';
 import { watchTopic, type Watcher } from './pipeline/observers.js';
@@ -72,7 +74,7 @@ export default async function fraudBench(args: readonly string[]): Promise<void>
   const warmupSeconds = positiveInt(args, 'warmup-seconds', 10);
   const partitions = positiveInt(args, 'partitions', 4);
   const batchSize = positiveInt(args, 'batch', 50);
-  const maxInFlight = positiveInt(args, 'in-flight', 4);
+  const lanes = positiveInt(args, 'lanes', 4);
   const pollMs = positiveInt(args, 'poll-ms', 10);
   const seed = positiveInt(args, 'seed', 42);
   const env = operatorEnv(args);
@@ -84,11 +86,20 @@ export default async function fraudBench(args: readonly string[]): Promise<void>
   const cards = Math.ceil((needed * 1.15) / PAYMENTS_PER_CARD);
   const startTime = Math.floor(Date.now() / 60_000) * 60_000 - 2 * DAY;
   const sim = simulatePayments({ seed, cards, startTime, durationMs: 2 * DAY });
-  if (sim.payments.length < needed) throw new RangeError(`the simulation gave ${sim.payments.length} payments, ${needed} needed: raise PAYMENTS_PER_CARD's margin`);
+  // The simulator's payment ids come from a 32-bit generator state: from ~50k payments on, two can share an id (the sink would
+  // keep one row for both). Each id is posted once here: a later payment with a repeated id is left out.
+  const ids = new Set<string>();
+  const payments = sim.payments.filter((p) => {
+    if (ids.has(p.payment.paymentId)) return false;
+    ids.add(p.payment.paymentId);
+    return true;
+  });
+  if (payments.length < sim.payments.length) log(`${sim.payments.length - payments.length} simulated payment(s) left out: their paymentId repeats an earlier one's`);
+  if (payments.length < needed) throw new RangeError(`the simulation gave ${payments.length} payments, ${needed} needed: raise PAYMENTS_PER_CARD's margin`);
   const warmupCount = rate * warmupSeconds;
   const phases: PaymentPhase[] = [
-    { name: 'warm-up', paymentsPerSecond: rate, seconds: warmupSeconds, payments: sim.payments.slice(0, warmupCount) },
-    { name: 'steady', paymentsPerSecond: rate, seconds, payments: sim.payments.slice(warmupCount, needed) },
+    { name: 'warm-up', paymentsPerSecond: rate, seconds: warmupSeconds, payments: payments.slice(0, warmupCount) },
+    { name: 'steady', paymentsPerSecond: rate, seconds, payments: payments.slice(warmupCount, needed) },
   ];
 
   log(`load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores); ${cards} cards, ${needed} payments; starting the stack and the pipeline…`);
@@ -128,11 +139,11 @@ export default async function fraudBench(args: readonly string[]): Promise<void>
     const pipeline = bench.pipeline;
     const client = new IngestClient({ url: () => pipeline.url('ingest'), retryForMs: 30_000 });
     log(`warm-up: ${rate} payments/s for ${warmupSeconds} s…`);
-    await feedPhase(client, stages, 0, phases[0] as PaymentPhase, { batchSize, maxInFlight });
+    await feedPhase(client, stages, 0, phases[0] as PaymentPhase, { batchSize, lanes });
     const cpuBefore = cpuSnapshot(bench.processes);
     const commitsBefore = await commitCounters(pipeline);
     log(`steady: ${rate} payments/s for ${seconds} s…`);
-    const feed = await feedPhase(client, stages, 1, phases[1] as PaymentPhase, { batchSize, maxInFlight });
+    const feed = await feedPhase(client, stages, 1, phases[1] as PaymentPhase, { batchSize, lanes });
     const cpu = cpuBetween(cpuBefore, cpuSnapshot(bench.processes));
     const commits = commitRates(commitsBefore, await commitCounters(pipeline));
 
@@ -141,6 +152,12 @@ export default async function fraudBench(args: readonly string[]): Promise<void>
     while (Date.now() < drainUntil && stages.unwritten() > 0) await new Promise((r) => setTimeout(r, 250));
     if (stages.unwritten() > 0) log(`${stages.unwritten()} payments without a committed row after 60 s (${stages.undecided()} without a decision seen), e.g. ${stages.unwrittenSample(5).join(', ')}`);
     await Promise.all(watchers.splice(0).map(async (w) => await w.stop()));
+    // Dead letters of the whole run, per operator (a payment dead-lettered is never decided).
+    const deadLetters: Record<string, number> = {};
+    for (const name of OPERATORS) {
+      const samples = await scrape(pipeline.url(name));
+      deadLetters[name] = name === 'ingest' ? sumOf(samples, 'tributary_ingest_dead_letters_total') : sumOf(samples, 'tributary_records_dead_lettered_total');
+    }
     const table = { ...(await countDecisionRows(bench.endpoints.database, FRAUD_BENCH_DB_SCHEMA)), acknowledged: needed };
 
     printFraudReport({
@@ -154,10 +171,11 @@ export default async function fraudBench(args: readonly string[]): Promise<void>
       cards,
       warmupSeconds,
       batchSize,
-      maxInFlight,
+      lanes,
       pollMs,
       env,
       table,
+      deadLetters,
       wallSeconds: (Date.now() - started) / 1000,
       logDir: bench.logDir,
     });

@@ -21,11 +21,14 @@ export interface FraudReport {
   readonly cards: number;
   readonly warmupSeconds: number;
   readonly batchSize: number;
-  readonly maxInFlight: number;
+  /** Concurrent posters (each card on one). */
+  readonly lanes: number;
   readonly pollMs: number;
   readonly env: Partial<Record<OperatorName | 'all', Record<string, string>>>;
   /** End of run: rows in the decisions table and distinct payments among them, against payments acknowledged. */
   readonly table: { readonly rows: number; readonly payments: number; readonly acknowledged: number };
+  /** Dead letters of the whole run, per operator, from their /metrics. */
+  readonly deadLetters: Readonly<Record<string, number>>;
   readonly wallSeconds: number;
   readonly logDir: string;
 }
@@ -47,7 +50,7 @@ export function printFraudReport(report: FraudReport): void {
   );
   console.log(
     `  load: payments simulator (${count(report.cards)} cards, two simulated days), ${count(phase.paymentsPerSecond)} payments/s for ${phase.seconds} s after a ${report.warmupSeconds} s warm-up; ` +
-      `NDJSON POSTs of ${report.batchSize} payments, ≤ ${report.maxInFlight} in flight`,
+      `NDJSON POSTs of ${report.batchSize} payments from ${report.lanes} lanes (a card's payments always on one, posted in order)`,
   );
   console.log(`  operator env overrides: ${envText === '' ? 'none (defaults: COMMIT_INTERVAL_MS=100, ingest LINGER_MS=5)' : envText}`);
   console.log('');
@@ -71,6 +74,7 @@ export function printFraudReport(report: FraudReport): void {
   const { table } = report;
   const exact = table.rows === table.payments && table.payments === table.acknowledged;
   console.log(`  decisions table: ${count(table.rows)} rows, ${count(table.payments)} payments, ${count(table.acknowledged)} acknowledged by ingest${exact ? ' (one row per payment)' : ' — NOT one row per payment'}`);
+  console.log(`  dead letters (whole run): ${Object.entries(report.deadLetters).map(([name, n]) => `${name} ${n}`).join(', ')}`);
   const p99 = l.acceptedToRow.p99;
   const meets = p99 !== undefined && p99 < DECISION_BOUND_MS && l.decided === l.accepted;
   console.log(`  decision p99 ${ms(p99)} ms against the ${DECISION_BOUND_MS} ms bound: ${meets ? 'met' : 'NOT met'} at COMMIT_INTERVAL_MS=${commitIntervalOf(report.env)}`);
