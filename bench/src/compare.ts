@@ -41,7 +41,7 @@ import { consumerPerf, producerPerf } from './compare/perf-tools.js';
 import { topSelfTime, type CpuProfile } from './compare/profile.js';
 import { fmt, formatReport, type AppFigures, type CompareResult, type RestoreFigures, type TopologyResult } from './compare/report.js';
 import { BENCH_READING_OUT_SCHEMA, BENCH_READING_SCHEMA, WINDOW_STATS_SCHEMA, type BenchReading, type BenchReadingOut, type WindowStats } from './compare/schemas.js';
-import { committedTotal, digestTopic, endOffsetTotal, keyedInput, measure, produceInput, runRaw, windowedInput } from './compare/topics.js';
+import { committedTotal, digestTopic, endOffsetTotal, expectedWindows, keyedInput, measure, produceInput, runRaw, windowedInput } from './compare/topics.js';
 
 const TRIBUTARY_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compare', 'tributary-app.ts');
 const KSTREAMS_MAIN = 'io.tributary.bench.KStreamsBench';
@@ -187,9 +187,14 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
       const t = figures.get('tributary') as AppFigures & { output: string };
       const k = figures.get('kstreams') as AppFigures & { output: string };
       const avro = topology !== 'count';
-      const [dt, dk] = await Promise.all([digestTopic(kafka, t.output, avro), digestTopic(kafka, k.output, avro)]);
-      const equal = dt.records === dk.records && dt.sum === dk.sum;
-      log(`  ${topology}: outputs ${equal ? 'equal' : 'DIFFERENT'} (tributary ${fmt(dt.records)} records, kafka streams ${fmt(dk.records)} records)`);
+      // Every input record makes one output in stateless and count; windows: one per key and event minute.
+      const expected = topology === 'windows' ? expectedWindows(records, windowKeys) : records;
+      const [dt, dk] = await Promise.all([digestTopic(kafka, t.output, avro, expected), digestTopic(kafka, k.output, avro, expected)]);
+      const equal = dt.records === expected && dt.records === dk.records && dt.sum === dk.sum;
+      log(
+        `  ${topology}: outputs ${equal ? 'equal' : 'DIFFERENT'} (expected ${fmt(expected)} records; tributary ${fmt(dt.records)} read in ${(dt.waitedMs / 1000).toFixed(1)} s, ` +
+          `kafka streams ${fmt(dk.records)} read in ${(dk.waitedMs / 1000).toFixed(1)} s)`,
+      );
 
       if (only.has('latency')) {
         for (const system of SYSTEMS) {

@@ -4,6 +4,7 @@ import { quantile } from '../src/compare/latency.js';
 import { parseConsumerPerf, parseProducerPerf } from '../src/compare/perf-tools.js';
 import { topSelfTime, type CpuProfile } from '../src/compare/profile.js';
 import { formatReport, lastLine, type CompareResult } from '../src/compare/report.js';
+import { expectedWindows, windowedInput } from '../src/compare/topics.js';
 
 describe('perf tool output', () => {
   it('reads the producer summary line, not the progress lines', () => {
@@ -95,5 +96,22 @@ describe('cpu profile summary', () => {
     expect(top[0]).toMatchObject({ fn: 'process', where: 'libs/streams/src/task/stream-task.ts:10', share: 0.7 });
     expect(top[0]?.ms).toBeCloseTo(700);
     expect(top[1]).toMatchObject({ fn: '(anonymous)', share: 0.2 });
+  });
+});
+
+describe('windows input', () => {
+  it('expects one closed window per key and event minute, as the plan generates them', () => {
+    const records = 25_000;
+    const keys = 1_000;
+    const plan = windowedInput(records, keys);
+    const windows = new Set<string>();
+    for (let i = 0; i < records; i++) {
+      const { key, value } = plan.record(i);
+      windows.add(`${key}@${Math.floor(value.ts.getTime() / 60_000)}`);
+      expect(value.ts.getTime()).toBeLessThan(plan.closeTs as number - 60_000 + 30_000);
+    }
+    expect(expectedWindows(records, keys)).toBe(windows.size);
+    expect(expectedWindows(records, keys)).toBe(3 * 1_000);
+    expect(expectedWindows(2_000_000, 10_000)).toBe(200_000);
   });
 });

@@ -87,14 +87,19 @@ export interface Digest {
 const MASK = (1n << 64n) - 1n;
 
 /**
- * Reads `topic` (read_committed) from the beginning until no record came for
- * `idleMs`, into a digest. `skipHeader` drops the 5-byte wire-format header of
- * Avro values: the schema id is per subject, the Avro bytes are the work.
+ * Reads `topic` (read_committed) from the beginning into a digest, until
+ * `expected` records were read and none came for `idleMs`; below `expected`
+ * it keeps waiting up to `patienceMs` of silence (a read_committed reader
+ * stops at a partition's last stable offset while a transaction there is
+ * still open, until it commits or times out). `skipHeader` drops the 5-byte
+ * wire-format header of Avro values: the schema id is per subject, the Avro
+ * bytes are the work. `waitedMs` says how long the read took.
  */
-export async function digestTopic(kafka: Kafka, topic: string, skipHeader: boolean, idleMs = 4_000): Promise<Digest> {
+export async function digestTopic(kafka: Kafka, topic: string, skipHeader: boolean, expected: number, idleMs = 3_000, patienceMs = 180_000): Promise<Digest & { waitedMs: number }> {
   const consumer = kafka.consumer({ groupId: `compare-digest-${topic}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 200, maxBytes: 50 * 1024 * 1024 });
   let records = 0;
   let sum = 0n;
+  const started = Date.now();
   let last = Date.now();
   await consumer.connect();
   try {
@@ -114,14 +119,27 @@ export async function digestTopic(kafka: Kafka, topic: string, skipHeader: boole
         last = Date.now();
       },
     });
-    while (Date.now() - last < idleMs || records === 0) {
-      if (Date.now() - last > 120_000) break;
+    for (;;) {
+      const silent = Date.now() - last;
+      if (records >= expected && silent >= idleMs) break;
+      if (silent >= patienceMs) break;
       await sleep(200);
     }
   } finally {
     await consumer.disconnect();
   }
-  return { records, sum };
+  return { records, sum, waitedMs: Date.now() - started };
+}
+
+/**
+ * How many windows the windows input closes: per event minute, one per key
+ * present in it (the closing `flush` records' own windows stay open).
+ */
+export function expectedWindows(records: number, keys: number): number {
+  const perMinute = keys * 10;
+  let windows = 0;
+  for (let from = 0; from < records; from += perMinute) windows += Math.min(keys, records - from);
+  return windows;
 }
 
 /** Sum of the committed offsets of `groupId` on `topic`. */
