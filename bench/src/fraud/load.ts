@@ -15,7 +15,7 @@
  * concurrent posts fell a second behind on a loaded machine).
  *
  * A lane's batch i is due when i batches' worth of its payments would have
- * been sent at its share of the rate; one that cannot go out on time is sent
+ * been sent at its share of the rate (its share of the payments); one that cannot go out on time is sent
  * as soon as it can and its delay kept: that is how the bench sees ingest
  * fall behind.
  */
@@ -54,9 +54,10 @@ export async function feedPhase(client: IngestClient, stages: FraudStages, phase
   let accepted = 0;
   let lastAccepted = started;
   let maxBehindMs = 0;
-  const laneRate = phase.paymentsPerSecond / options.lanes;
   await Promise.all(
     lanes.map(async (payments) => {
+      // Each lane at its share of the rate (the hash splits the cards unevenly): together the rate, all ending together.
+      const laneRate = (phase.paymentsPerSecond * payments.length) / phase.payments.length;
       for (let i = 0; i < payments.length; i += options.batchSize) {
         const batch = payments.slice(i, i + options.batchSize);
         const due = started + (i / laneRate) * 1000;
