@@ -18,7 +18,7 @@
  *
  *   npm run bench -- compare [--records=2000000] [--partitions=8] [--commit-interval=100]
  *     [--keys=10000] [--only=stateless,count,windows,restore,latency,raw,perf]
- *     [--latency-rate=2000] [--latency-seconds=10] [--cpu-prof=<dir>]
+ *     [--latency-rate=2000] [--latency-seconds=10] [--cpu-prof=<dir>]  (Tributary's apps under node --cpu-prof, one folder per topology)
  *
  * Uses KAFKA_BOOTSTRAP and SCHEMA_REGISTRY_URL if both are set, else starts a
  * local stack (Kafka + Apicurio) for the run. The last line is
@@ -28,7 +28,7 @@
 import { RegistryClient, avroSerde } from '@tributary/avro';
 import { startLocalStack } from '@tributary/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,7 +151,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
 
     const topologies: TopologyResult[] = [];
     let restore: CompareResult['restore'];
-    let profileSummary: string[] = [];
+    const profileSummary: string[] = [];
     for (const topology of ['stateless', 'count', 'windows'] as const) {
       if (!only.has(topology)) continue;
       const input = topology === 'windows' ? windowTopic : keyedTopic;
@@ -161,7 +161,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
         const applicationId = `${run}-${topology}-${system}`;
         const output = `${applicationId}-out`;
         await createTopics(output);
-        const profileHere = cpuProfDir !== undefined && system === 'tributary' && topology === 'windows' ? path.resolve(cpuProfDir) : undefined;
+        const profileHere = cpuProfDir !== undefined && system === 'tributary' ? path.resolve(cpuProfDir, topology) : undefined;
         if (profileHere !== undefined) mkdirSync(profileHere, { recursive: true });
         // Everything in the input now (the windows input grows by the nudges below).
         const total = await end();
@@ -182,7 +182,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
         } finally {
           await child.stop();
         }
-        if (profileHere !== undefined) profileSummary = summariseProfile(profileHere);
+        if (profileHere !== undefined) profileSummary.push(...summariseProfile(profileHere, topology));
       }
       const t = figures.get('tributary') as AppFigures & { output: string };
       const k = figures.get('kstreams') as AppFigures & { output: string };
@@ -263,16 +263,17 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
   }
 }
 
-/** The top self-time functions of the newest .cpuprofile in `dir`, as report lines. */
-function summariseProfile(dir: string): string[] {
+/** The top self-time functions of the main thread's .cpuprofile in `dir`, as report lines. */
+function summariseProfile(dir: string, topology: string): string[] {
+  // The largest file is the main thread's (tsx's loader worker writes a small, mostly idle one beside it).
   const file = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()
+    .sort((a, b) => statSync(path.join(dir, a)).size - statSync(path.join(dir, b)).size)
     .pop();
   if (file === undefined) return [`  (no .cpuprofile written in ${dir})`];
   const top = topSelfTime(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, 15);
   return [
-    `  cpu profile of tributary windows (${path.join(dir, file)}), top self time:`,
+    `  cpu profile of tributary ${topology} (${path.join(dir, file)}), top self time:`,
     ...top.map((t) => `    ${(t.share * 100).toFixed(1).padStart(5)}%  ${fmt(t.ms).padStart(7)} ms  ${t.fn}  ${t.where}`),
   ];
 }
