@@ -307,14 +307,17 @@ export function simulatePayments(input: PaymentSimulationOptions): SimulatedPaym
       cardholders.push({ cardId: card.cardId, homeLat: card.homeLat, homeLon: card.homeLon, creditLimit: card.creditLimit, riskSegment: plan.riskSegment, currency: card.currency, issuedAt: new Date(plan.issuedAt) });
     }
     const drafts = legitPayments(seed, index, plan, options, endTime);
+    // Card index and sequence make ids unique (two 32-bit draws alone repeated about once in 70,000 payments: mulberry32 has 32 bits of state).
     const legitIds = new Random(mixSeed(seed, IDS, index));
-    for (const d of drafts) d.id = `pay-${hex32(legitIds)}${hex32(legitIds)}`;
+    const prefix = `pay-${index.toString(36)}-`;
+    drafts.forEach((d, n) => (d.id = `${prefix}${n.toString(36)}-${hex32(legitIds)}`));
     if (card.fraud !== null) {
       const random = new Random(mixSeed(seed, FRAUD, index, 1));
       const { pattern, at } = card.fraud;
       drafts.push(...(pattern === 'card-testing' ? cardTesting(random, at, card) : pattern === 'impossible-travel' ? impossibleTravel(random, at, plan, drafts) : bigSpend(random, at, plan)));
       const fraudIds = new Random(mixSeed(seed, IDS, index, 1));
-      for (const d of drafts) d.id ??= `pay-${hex32(fraudIds)}${hex32(fraudIds)}`;
+      let n = 0;
+      for (const d of drafts) d.id ??= `${prefix}f${(n++).toString(36)}-${hex32(fraudIds)}`;
     }
     // Distinct event times within the card (a later one moves 1 ms on), all inside the run.
     drafts.sort((a, b) => a.t - b.t);
