@@ -9,7 +9,8 @@ import type { ServiceContext } from '@tributary/service';
 import type { Registry } from 'prom-client';
 import type { Admin, KafkaConfig } from 'kafkajs';
 import { WindowAggregateSchema } from '@tributary/schemas';
-import { kafkajs } from '@tributary/streams';
+import { isRetriableKafkaError, kafkajs } from '@tributary/streams';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { numericPaths } from '../features/numeric-paths.js';
 import type { LoadedModel } from '../model/model-loader.js';
 import { modelRefusalsCounter } from '../metrics.js';
@@ -93,16 +94,18 @@ export function hotReload(options: HotReloadOptions): HotReload {
       return { model: { name: m.name, version: m.version }, modelsTopic: follower.status, ...(shadowFollower !== undefined ? { shadow: shadowFollower.status } : {}) };
     },
     async start() {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await ensureModelsTopics(admin, topic);
-        if (shadowName !== undefined && options.shadowScoresTopic !== undefined) await ensureLike(admin, options.shadowScoresTopic, options.scoresTopic);
-      } finally {
-        await admin.disconnect();
-      }
-      await follower.start();
-      await shadowFollower?.start();
+      await retryWhileRetriable(async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await ensureModelsTopics(admin, topic);
+          if (shadowName !== undefined && options.shadowScoresTopic !== undefined) await ensureLike(admin, options.shadowScoresTopic, options.scoresTopic);
+        } finally {
+          await admin.disconnect();
+        }
+      });
+      await retryWhileRetriable(() => follower.start());
+      if (shadowFollower !== undefined) await retryWhileRetriable(() => shadowFollower.start());
       log.info(
         { topic, model: modelName, version: holder.current.scorer.metadata.version, ...(shadowName !== undefined ? { shadowModel: shadowName, shadowVersion: shadowHolder?.model?.scorer.metadata.version ?? null } : {}) },
         'following the models topic',
@@ -125,5 +128,23 @@ async function ensureLike(admin: Admin, topic: string, like: string | undefined)
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   } catch (error) {
     if (!/already exists/i.test((error as Error).message)) throw error;
+  }
+}
+
+/**
+ * A topic created a moment ago (by this start or another instance's) can
+ * still answer UNKNOWN_TOPIC_OR_PARTITION while its metadata spreads: retry
+ * retriable Kafka errors with backoff for up to a minute instead of failing
+ * the start (which a chaos test saw as exit 1).
+ */
+async function retryWhileRetriable<T>(step: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let backoffMs = 200; ; backoffMs = Math.min(backoffMs * 2, 3_000)) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isRetriableKafkaError(error) || Date.now() + backoffMs > deadline) throw error;
+      await sleep(backoffMs);
+    }
   }
 }
