@@ -219,7 +219,8 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
         const restored = new Map<System, RestoreFigures>();
         for (const system of SYSTEMS) {
           const applicationId = `${run}-count-${system}`;
-          const child = await start(system, 'count', applicationId, keyedTopic, `${applicationId}-out`, { restore: true });
+          const restoreProf = cpuProfDir !== undefined && system === 'tributary' ? { cpuProf: path.resolve(cpuProfDir, 'restore') } : {};
+          const child = await start(system, 'count', applicationId, keyedTopic, `${applicationId}-out`, { restore: true, ...restoreProf });
           try {
             const line = await child.line(/^restored records=\d+ ms=\d+$/, 600_000);
             const m = /records=(\d+) ms=(\d+)/.exec(line) as RegExpExecArray;
