@@ -25,7 +25,7 @@ import os from 'node:os';
 import { EnrichedPaymentSchema, PaymentFeaturesSchema } from '@tributary/schemas';
 import { simulatePayments } from '../../e2e/src/fraud/index.js';
 import { IngestClient } from '../../e2e/src/pipeline/ingest-client.js';
-import { OPERATORS, type OperatorName } from '../../e2e/src/pipeline/local-pipeline.js';
+import { OPERATORS } from '../../e2e/src/pipeline/local-pipeline.js';
 import { FRAUD_TOPICS } from '../../e2e/src/pipeline/topics.js';
 import { scrape, sumOf } from '../../e2e/src/pipeline/metrics.js';
 import { commitCounters, commitRates } from './pipeline/commits.js';
@@ -37,36 +37,11 @@ import { countDecisionRows, pollSinkOffsets, watchDecisions } from './fraud/obse
 import { printFraudReport } from './fraud/report.js';
 import { FRAUD_BENCH_DB_SCHEMA, startFraudBench } from './fraud/setup.js';
 import { FraudStages } from './fraud/stages.js';
+import { operatorEnv, positiveInt } from './support/bench-args.js';
 
 const DAY = 86_400_000;
 /** Payments per card in two simulated days, about (3.5 a day, plus fraud episodes): sizes the population to the load. */
 const PAYMENTS_PER_CARD = 6.5;
-
-function option(args: readonly string[], name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function positiveInt(args: readonly string[], name: string, fallback: number): number {
-  const raw = option(args, name);
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${String(raw)}`);
-  return value;
-}
-
-/** `--env=KEY=VALUE` (every operator) and `--env=<operator>:KEY=VALUE`, as the cold-chain bench takes them. */
-function operatorEnv(args: readonly string[]): Partial<Record<OperatorName | 'all', Record<string, string>>> {
-  const env: Partial<Record<OperatorName | 'all', Record<string, string>>> = {};
-  for (const arg of args.filter((a) => a.startsWith('--env='))) {
-    const match = /^--env=(?:([a-z]+):)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(arg);
-    const target = (match?.[1] ?? 'all') as OperatorName | 'all';
-    if (match === null || (target !== 'all' && !(OPERATORS as readonly string[]).includes(target))) {
-      throw new RangeError(`${arg}: expected --env=KEY=VALUE or --env=<${OPERATORS.join('|')}>:KEY=VALUE`);
-    }
-    env[target] = { ...env[target], [match[2] as string]: match[3] as string };
-  }
-  return env;
-}
 
 export default async function fraudBench(args: readonly string[]): Promise<void> {
   const rate = positiveInt(args, 'rate', 1000);

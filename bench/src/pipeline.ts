@@ -29,7 +29,6 @@ import os from 'node:os';
 import { EnrichedReadingSchema, RiskScoreSchema, SensorReadingSchema, WindowAggregateSchema, type ContainerReference } from '@tributary/schemas';
 import { partitionForKey } from '@tributary/testing';
 import { IngestClient } from '../../e2e/src/pipeline/ingest-client.js';
-import { OPERATORS, type OperatorName } from '../../e2e/src/pipeline/local-pipeline.js';
 import { PIPELINE_TOPICS } from '../../e2e/src/pipeline/topics.js';
 import { simulateFleet } from '../../e2e/src/simulator/index.js';
 import { BacklogSampler } from './pipeline/backlog.js';
@@ -41,36 +40,11 @@ import { printReport, type PhaseResult } from './pipeline/report.js';
 import { startBenchPipeline, type BenchPipeline } from './pipeline/setup.js';
 import { Timeline } from './pipeline/timeline.js';
 import { judgePhase } from './pipeline/verdict.js';
+import { operatorEnv, option, positiveInt } from './support/bench-args.js';
 
 /** Simulated seconds per wall-clock second: a container posts 10 readings per second. */
 const SPEED = 10;
 const WINDOW_MS = 60_000;
-
-function option(args: readonly string[], name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-function positiveInt(args: readonly string[], name: string, fallback: number): number {
-  const raw = option(args, name);
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${String(raw)}`);
-  return value;
-}
-
-/** `--env=KEY=VALUE` (every operator) and `--env=<operator>:KEY=VALUE`. */
-function operatorEnv(args: readonly string[]): Partial<Record<OperatorName | 'all', Record<string, string>>> {
-  const env: Partial<Record<OperatorName | 'all', Record<string, string>>> = {};
-  for (const arg of args.filter((a) => a.startsWith('--env='))) {
-    const match = /^--env=(?:([a-z]+):)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(arg);
-    const target = (match?.[1] ?? 'all') as OperatorName | 'all';
-    if (match === null || (target !== 'all' && !(OPERATORS as readonly string[]).includes(target))) {
-      throw new RangeError(`${arg}: expected --env=KEY=VALUE or --env=<${OPERATORS.join('|')}>:KEY=VALUE`);
-    }
-    env[target] = { ...env[target], [match[2] as string]: match[3] as string };
-  }
-  return env;
-}
 
 export default async function pipelineBench(args: readonly string[]): Promise<void> {
   const rate = positiveInt(args, 'rate', 2000);
