@@ -18,6 +18,7 @@ import { fraudOperatorEnv, publishCardholders } from '../../../e2e/src/pipeline/
 import { LocalPipeline, OPERATORS, type OperatorName } from '../../../e2e/src/pipeline/local-pipeline.js';
 import { createPipelineTopics, registerPipelineSchemas } from '../../../e2e/src/pipeline/topics.js';
 import type { BenchPipeline, WatchedProcess } from '../pipeline/setup.js';
+import { cleanup } from '../support/cleanup.js';
 
 /** The PostgreSQL schema the fraud sink writes in the bench's database. */
 export const FRAUD_BENCH_DB_SCHEMA = 'fraud';
@@ -32,16 +33,8 @@ export interface FraudBenchOptions {
 
 export async function startFraudBench(options: FraudBenchOptions): Promise<BenchPipeline> {
   const { log } = options;
-  const undo: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const step of undo.reverse().splice(0)) {
-      try {
-        await step();
-      } catch (error) {
-        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
+  const undo = cleanup(log);
+  const close = undo.close;
   try {
     const stack = await startLocalStack({ lifetime: 'tied', log: (line) => log(`stack: ${line}`) });
     undo.push(async () => {

@@ -15,6 +15,7 @@ import { createTestDatabase, startLocalStack } from '@tributary/testing';
 import { LocalPipeline, OPERATORS, type OperatorName, type PipelineEndpoints } from '../../../e2e/src/pipeline/local-pipeline.js';
 import { publishReferences } from '../../../e2e/src/pipeline/reference-publisher.js';
 import { createPipelineTopics, registerPipelineSchemas } from '../../../e2e/src/pipeline/topics.js';
+import { cleanup } from '../support/cleanup.js';
 
 export interface BenchPipelineOptions {
   readonly partitions: number;
@@ -43,16 +44,8 @@ export interface BenchPipeline {
 
 export async function startBenchPipeline(options: BenchPipelineOptions): Promise<BenchPipeline> {
   const { log } = options;
-  const undo: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const step of undo.reverse().splice(0)) {
-      try {
-        await step();
-      } catch (error) {
-        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
+  const undo = cleanup(log);
+  const close = undo.close;
   try {
     const stack = await startLocalStack({ lifetime: 'tied', log: (line) => log(`stack: ${line}`) });
     undo.push(async () => {
