@@ -18,7 +18,7 @@ const windowKey = (containerId: string, windowStart: number): string => `${conta
 export interface PipelineOutputs {
   readonly aggregates: WindowAggregate[];
   readonly late: { containerId: string; eventTime: number }[];
-  readonly scoresOnTopic: { key: string; offset: string; partition: number }[];
+  readonly scoresOnTopic: { key: string; offset: number; partition: number }[];
   readonly scoreRows: { container_id: string; window_start: Date; risk: number; model_version: string; _partition: number; _offset: string }[];
   readonly alertRows: { alert_id: string; container_id: string; window_start: Date; risk: number | null }[];
   /** Distinct values on ingest's dead-letter topic (a retried refusal may be written twice). */

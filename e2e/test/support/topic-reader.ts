@@ -1,8 +1,7 @@
-import type { KafkaMessage } from 'kafkajs';
-import { PartitionReader, kafkajs } from '@tributary/streams';
+import { PartitionReader, kafkajs, type FetchedRecord } from '@tributary/streams';
 
 /** Every committed record of `topic` (read_committed, up to the last stable offset now), with its partition. */
-export async function readTopic(brokers: string, topic: string): Promise<(KafkaMessage & { partition: number })[]> {
+export async function readTopic(brokers: string, topic: string): Promise<(FetchedRecord & { partition: number })[]> {
   const { Kafka, logLevel } = kafkajs();
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -14,7 +13,7 @@ export async function readTopic(brokers: string, topic: string): Promise<(KafkaM
   try {
     const tps = partitions.map((partition) => ({ topic, partition }));
     const [begin, end] = await Promise.all([reader.beginningOffsets(tps), reader.endOffsets(tps)]);
-    const out: (KafkaMessage & { partition: number })[] = [];
+    const out: (FetchedRecord & { partition: number })[] = [];
     for (const tp of tps) {
       const key = PartitionReader.key(topic, tp.partition);
       let offset = begin.get(key) ?? 0n;
@@ -22,7 +21,7 @@ export async function readTopic(brokers: string, topic: string): Promise<(KafkaM
       while (offset < last) {
         const [fetched] = await reader.fetch([{ ...tp, offset }], { maxWaitMs: 500 });
         if (fetched === undefined) continue;
-        for (const m of fetched.messages) if (BigInt(m.offset) < last) out.push({ ...m, partition: tp.partition });
+        for (const m of fetched.records) if (m.offset < last) out.push({ ...m, partition: tp.partition });
         offset = fetched.nextOffset > offset ? fetched.nextOffset : offset;
       }
     }

@@ -70,6 +70,7 @@ export { StreamsApp } from './runtime/streams-app.js';
 export { resolveConfig, type StreamsConfig, type ProcessingGuarantee, type ResolvedStreamsConfig } from './runtime/config.js';
 export type { StreamsInstrumentation, StreamsState } from './runtime/instrumentation.js';
 export { PartitionReader, type TopicPartition, type PartitionFetch } from './kafka/partition-reader.js';
+export type { FetchedRecord } from './kafka/record-batches.js';
 export { prepareTopics } from './runtime/topic-manager.js';
 export { kafkajs, filterAbortedMessages } from './kafka/kafkajs.js';
 export { isRetriableKafkaError, isFenced } from './runtime/kafka-errors.js';

@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as KafkaJS from 'kafkajs';
+import { createConsumerRecordBatchDecoder, type KafkajsDecoderDeps } from './consumer-record-batch.js';
+import { murmur2 } from './murmur2.js';
+import { groupMessagesPerPartition } from './partition-grouping.js';
+import { createProduceRequest } from './produce-request.js';
 
 /*
  * kafkajs 2.2.4 filters aborted transactional records wrongly in
@@ -15,11 +19,16 @@ import type * as KafkaJS from 'kafkajs';
  * Java client sorts the list (a priority queue by first offset) and activates
  * every transaction that has begun; so does `filterAbortedMessages` below.
  *
- * The runtime gets its kafkajs through `kafkajs()`: a copy whose filter is
- * replaced. If kafkajs was already loaded (by the application, before
- * Tributary), its modules are dropped from the require cache first so the
- * copy is built with the correct filter; the application's own copy is left
- * as it is.
+ * The runtime gets its kafkajs through `kafkajs()`: a copy with this filter
+ * and four hot-path modules replaced by equivalents that do the same work
+ * without kafkajs' per-record allocations (each checked against kafkajs' own
+ * output in unit tests): the producer's per-partition grouping of a send
+ * (./partition-grouping.ts), the Produce request encoder (./produce-request.ts), the default
+ * partitioner's murmur2 (./murmur2.ts) and the consumer's record batch
+ * decoder (./consumer-record-batch.ts). If kafkajs was already loaded (by the
+ * application, before Tributary), its modules are dropped from the require
+ * cache first so the copy is built with the replacements; the application's
+ * own copy is left as it is.
  */
 
 interface AbortedTransaction {
@@ -64,7 +73,14 @@ export function filterAbortedMessages({
 const require = createRequire(import.meta.url);
 let loaded: typeof KafkaJS | undefined;
 
-/** kafkajs with a correct read_committed filter (see above). */
+function replaceModule(modulePath: string, exports: unknown): void {
+  require(modulePath);
+  const cached = require.cache[modulePath];
+  if (cached === undefined) throw new Error(`cannot patch kafkajs: ${modulePath} is not in the require cache`);
+  cached.exports = exports;
+}
+
+/** kafkajs with a correct read_committed filter and the hot-path replacements described above. */
 export function kafkajs(): typeof KafkaJS {
   if (loaded !== undefined) return loaded;
   const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
@@ -73,16 +89,33 @@ export function kafkajs(): typeof KafkaJS {
   if (require.cache[batchPath] !== undefined) {
     for (const key of Object.keys(require.cache)) if (key.startsWith(root + path.sep)) delete require.cache[key];
   }
-  require(filterPath);
-  const cached = require.cache[filterPath];
-  if (cached === undefined) throw new Error('cannot install the read_committed fix: kafkajs filter module not in the require cache');
-  cached.exports = filterAbortedMessages;
+  replaceModule(filterPath, filterAbortedMessages);
+  replaceModule(require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js'), groupMessagesPerPartition);
+  replaceModule(require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js'), murmur2);
+  replaceModule(
+    require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js'),
+    createConsumerRecordBatchDecoder({
+      lookupCodec: (require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodecByAttributes: KafkajsDecoderDeps['lookupCodec'] }).lookupCodecByAttributes,
+      PartialMessageError: (require('kafkajs/src/errors.js') as { KafkaJSPartialMessageError: KafkajsDecoderDeps['PartialMessageError'] }).KafkaJSPartialMessageError,
+      timestampTypes: require('kafkajs/src/protocol/timestampTypes.js') as KafkajsDecoderDeps['timestampTypes'],
+    }),
+  );
+  const produceV3 = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize: number) => { buf: Buffer; offset: number; readonly buffer: Buffer };
+  replaceModule(
+    produceV3,
+    createProduceRequest(
+      require(produceV3) as Parameters<typeof createProduceRequest>[0],
+      require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buffer: Buffer) => number,
+      () => new Encoder(0),
+    ),
+  );
   loaded = require('kafkajs') as typeof KafkaJS;
   return loaded;
 }
 
-/** kafkajs' Batch class from the same (fixed) copy. */
-export function kafkajsBatch<T>(): T {
+/** A module of kafkajs' internals (`kafkajs/src/…`) from the same (fixed) copy `kafkajs()` returns. */
+export function kafkajsInternal<T>(modulePath: string): T {
   kafkajs();
-  return require('kafkajs/src/consumer/batch.js') as T;
+  return require(modulePath) as T;
 }

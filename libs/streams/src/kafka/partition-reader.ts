@@ -1,34 +1,77 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { kafkajsBatch } from './kafkajs.js';
+import type { Kafka } from 'kafkajs';
+import { decodeFetchResponse, type RawFetchResponse } from './fetch-response.js';
+import { kafkajsInternal } from './kafkajs.js';
+import { decodeRecordSet, type FetchedRecord } from './record-batches.js';
 
 /*
  * kafkajs has no `assign()`: its consumer only reads through a consumer group.
  * Restoring a store from its changelog partition, or reading every partition
  * of a global table's topic, needs plain reads of chosen partitions from
- * chosen offsets. This reader uses kafkajs' own cluster, broker Fetch and
- * Batch (which drops aborted transactional records — with the corrected
- * filter of ./kafkajs.ts — and control records), all of kafkajs 2.2.4, whose
- * version is pinned exactly for that reason.
+ * chosen offsets. This reader uses kafkajs' own cluster (metadata, leaders,
+ * connections) and Fetch request encoder, all of kafkajs 2.2.4, whose version
+ * is pinned exactly for that reason; the response is decoded by
+ * ./fetch-response.ts and ./record-batches.ts (read_committed: control
+ * records and aborted transactions dropped), not by kafkajs' per-record
+ * decoder, which dominated a restore's time.
  */
 
-interface InternalBatch {
-  readonly messages: KafkaMessage[];
-  readonly messagesWithinOffset: KafkaMessage[];
-  readonly highWatermark: string;
-}
-type BatchConstructor = new (topic: string, fetchedOffset: string, partitionData: unknown) => InternalBatch;
-const Batch = kafkajsBatch<BatchConstructor>();
-
 const READ_COMMITTED = 1;
+const FETCH_API_KEY = 1;
+
+interface ProtocolRequest {
+  readonly request: { readonly apiVersion: number };
+  readonly response: { decode(body: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
+  readonly requestTimeout?: number;
+}
 
 interface InternalBroker {
-  fetch(request: {
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{ responses: { topicName: string; partitions: { partition: number; errorCode: number }[] }[] }>;
+  lookupRequest(apiKey: number, definition: unknown): ProtocolRequest;
+  connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
+  disconnect(): Promise<void>;
+}
+
+interface FetchRequestOptions {
+  readonly replicaId?: number;
+  readonly isolationLevel: number;
+  readonly maxWaitTime: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+}
+
+const fetchDefinition = (): unknown => kafkajsInternal<{ requests: { Fetch: unknown } }>('kafkajs/src/protocol/requests/index.js').requests.Fetch;
+const parseFetch = (): ((data: unknown) => Promise<unknown>) =>
+  kafkajsInternal<{ parse: (data: unknown) => Promise<unknown> }>('kafkajs/src/protocol/requests/fetch/v0/response.js').parse;
+const createErrorFromCode = (code: number): Error =>
+  kafkajsInternal<{ createErrorFromCode: (code: number) => Error }>('kafkajs/src/protocol/error.js').createErrorFromCode(code);
+
+/**
+ * Sends a Fetch through kafkajs' connection (its encoder, correlation and
+ * throttling) but keeps the record sets encoded; partition errors become
+ * kafkajs' typed errors (`retriable` set) exactly as its own fetch raises them.
+ */
+async function fetchRaw(broker: InternalBroker, options: FetchRequestOptions): Promise<RawFetchResponse> {
+  const protocol = broker.lookupRequest(FETCH_API_KEY, fetchDefinition()) as unknown as (o: FetchRequestOptions) => ProtocolRequest;
+  const built = protocol(options);
+  const version = built.request.apiVersion;
+  const parse = parseFetch();
+  try {
+    return (await broker.connectionPool.send({
+      ...built,
+      response: {
+        decode: async (body: Buffer) => decodeFetchResponse(body, version),
+        parse: async (data: unknown) => {
+          const { errorCode } = data as RawFetchResponse;
+          if (errorCode !== 0) throw createErrorFromCode(errorCode);
+          return await parse(data);
+        },
+      },
+    })) as RawFetchResponse;
+  } catch (error) {
+    // As kafkajs' Broker does: a closed connection is dropped so the next request reconnects.
+    if ((error as Error).name === 'KafkaJSConnectionClosedError') await broker.disconnect();
+    throw error;
+  }
 }
 
 interface InternalCluster {
@@ -58,9 +101,9 @@ export interface TopicPartition {
 
 /** What one partition's fetch returned. */
 export interface PartitionFetch extends TopicPartition {
-  /** Committed records (read_committed), control records and aborted records removed. */
-  readonly messages: KafkaMessage[];
-  /** The offset to fetch next. */
+  /** Committed records (read_committed) from the fetch offset on, control records and aborted transactions removed. */
+  readonly records: FetchedRecord[];
+  /** The offset to fetch next (past control records and aborted transactions too). */
   readonly nextOffset: bigint;
 }
 
@@ -140,7 +183,7 @@ export class PartitionReader {
     const results = await Promise.all(
       [...perBroker].map(async ([nodeId, topics]) => {
         const broker = await this.#cluster.findBroker({ nodeId });
-        const response = await broker.fetch({
+        const response = await fetchRaw(broker, {
           isolationLevel: READ_COMMITTED,
           maxWaitTime: options.maxWaitMs ?? 100,
           minBytes: 1,
@@ -156,17 +199,10 @@ export class PartitionReader {
         });
         const fetched: PartitionFetch[] = [];
         for (const { topicName, partitions } of response.responses) {
-          for (const partitionData of partitions) {
-            const offset = byTopic.get(topicName)?.get(partitionData.partition) ?? 0n;
-            const batch = new Batch(topicName, String(offset), partitionData);
-            const within = batch.messagesWithinOffset;
-            const last = within[within.length - 1];
-            fetched.push({
-              topic: topicName,
-              partition: partitionData.partition,
-              messages: batch.messages,
-              nextOffset: last === undefined ? offset : BigInt(last.offset) + 1n,
-            });
+          for (const p of partitions) {
+            const offset = byTopic.get(topicName)?.get(p.partition) ?? 0n;
+            const decoded = await decodeRecordSet(p.recordSet, Number(offset), p.abortedTransactions, `${topicName}[${p.partition}]`);
+            fetched.push({ topic: topicName, partition: p.partition, records: decoded.records, nextOffset: BigInt(decoded.nextOffset) });
           }
         }
         return fetched;

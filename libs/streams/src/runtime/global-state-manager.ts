@@ -73,7 +73,7 @@ export class GlobalStateManager {
     for (const f of fetched) {
       const position = this.#positions.get(`${f.topic}\u0000${f.partition}`);
       if (position === undefined) continue;
-      for (const m of f.messages) {
+      for (const m of f.records) {
         try {
           const result = position.store.apply({ key: m.key, value: m.value });
           if (result !== undefined) await result;

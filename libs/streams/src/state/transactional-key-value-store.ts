@@ -47,7 +47,7 @@ export class TransactionalKeyValueStore<K, V> implements KeyValueStore<K, V>, Ma
     const id = keyId(key);
     const pending = this.#pending.get(id);
     if (pending !== undefined) return pending.deleted ? undefined : pending.value;
-    return this.#committed.getById(id)?.[1];
+    return this.#committed.getById(id);
   }
 
   put(key: K, value: V): void {

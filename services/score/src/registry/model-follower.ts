@@ -115,7 +115,7 @@ export class ModelFollower {
         );
         const records: TopicRecord[] = [];
         for (const f of fetched) {
-          for (const message of f.messages) records.push({ partition: f.partition, offset: BigInt(message.offset), message });
+          for (const message of f.records) records.push({ partition: f.partition, offset: BigInt(message.offset), message });
           this.#next.set(f.partition, f.nextOffset);
         }
         if (this.#running) await this.#applyLatest(records);

@@ -1,6 +1,6 @@
 /** The models topic and its history topic: names, creation, and reading every record of them. */
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { PartitionReader } from '@tributary/streams';
+import type { Admin, Kafka } from 'kafkajs';
+import { PartitionReader, type FetchedRecord } from '@tributary/streams';
 
 /** Every publication, kept (delete policy, no time limit): what `rollback` and `list` read; the compacted topic keeps only the latest per model. */
 export const historyTopic = (modelsTopic: string): string => `${modelsTopic}.history`;
@@ -24,7 +24,7 @@ export async function ensureModelsTopics(admin: Admin, topic: string): Promise<v
 export interface TopicRecord {
   readonly partition: number;
   readonly offset: bigint;
-  readonly message: KafkaMessage;
+  readonly message: FetchedRecord;
 }
 
 /** The topic's partition count, from the broker's metadata. */
@@ -64,7 +64,7 @@ export async function readUntilEnd(reader: PartitionReader, topic: string, parti
       { maxWaitMs: 200 },
     );
     for (const f of fetched) {
-      for (const message of f.messages) records.push({ partition: f.partition, offset: BigInt(message.offset), message });
+      for (const message of f.records) records.push({ partition: f.partition, offset: BigInt(message.offset), message });
       next.set(f.partition, f.nextOffset);
     }
   }
