@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { filterAbortedMessages, kafkajs } from '../../src/kafka/kafkajs.js';
+import { filterAbortedMessages } from '../../src/kafka/kafkajs.js';
+import { kafkajsOriginal, runtimeModule } from './kafkajs-modules.js';
 
 const MARKER = Buffer.from([0, 0, 0, 0]);
 const record = (offset: number, producerId: string, inTransaction = true) => ({
@@ -46,16 +46,10 @@ describe('read_committed filter', () => {
   });
 
   it("is the filter kafkajs uses in the runtime's copy, where kafkajs' own leaks aborted records", () => {
-    kafkajs();
-    const require = createRequire(import.meta.url);
-    const inCopy = require('kafkajs/src/consumer/filterAbortedMessages.js') as typeof filterAbortedMessages;
-    expect(inCopy).toBe(filterAbortedMessages);
+    const modulePath = 'kafkajs/src/consumer/filterAbortedMessages.js';
+    expect(runtimeModule(modulePath)).toBe(filterAbortedMessages);
     // The original, loaded from its file afresh, delivers records 0 and 1 of the aborted transaction A.
-    const path = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-    const cached = require.cache[path];
-    delete require.cache[path];
-    const original = require(path) as typeof filterAbortedMessages;
-    if (cached !== undefined) require.cache[path] = cached;
+    const original = kafkajsOriginal<typeof filterAbortedMessages>(modulePath);
     expect(original({ messages, abortedTransactions }).map((m) => m.offset)).toContain('0');
   });
 });
