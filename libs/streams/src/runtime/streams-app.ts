@@ -139,16 +139,17 @@ export class StreamsApp {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.#onAssignment(payload.memberAssignment));
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.config.log('warn', 'consumer crashed', { error: errorMessage(payload.error), restart: payload.restart });
-        if (!payload.restart) void this.#fail(payload.error);
+        if (payload.restart) return;
+        // kafkajs gives up for good on some errors that only mean the broker is away: a
+        // rebalance that meets a stopping broker ends in KafkaJSGroupCoordinatorNotFound,
+        // which it classes non-retriable. Those restart the consumer here instead of failing
+        // the app; the rejoin rewinds every task to its last commit, as any rebalance does.
+        if (isRetriableKafkaError(payload.error) && !isProgrammerError(payload.error)) void this.#restartConsumer();
+        else void this.#fail(payload.error);
       });
       await consumer.connect();
       await consumer.subscribe({ topics: this.#sourceTopics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async (payload) => await this.#onBatch(payload),
-      });
+      await this.#runConsumer(consumer);
       this.#timer = setInterval(() => this.#tick(), this.#tickMs);
       this.#timer.unref();
     } catch (error) {
@@ -156,6 +157,34 @@ export class StreamsApp {
       this.#setState('failed');
       this.#failure = error;
       throw error;
+    }
+  }
+
+  async #runConsumer(consumer: Consumer): Promise<void> {
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => await this.#onBatch(payload),
+    });
+  }
+
+  /** Reconnects and reruns a consumer kafkajs stopped for good, with backoff, until it runs or the app stops. */
+  async #restartConsumer(): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    for (let attempt = 1; this.#stopping === undefined; attempt++) {
+      const backoff = Math.min(5_000, 300 * 2 ** Math.min(attempt, 5)) * (0.8 + Math.random() * 0.4);
+      await sleep(backoff);
+      if (this.#stopping !== undefined) return;
+      try {
+        await consumer.connect();
+        await this.#runConsumer(consumer);
+        this.config.log('info', 'consumer restarted', { attempt });
+        return;
+      } catch (error) {
+        this.config.log('warn', `consumer restart failed (${errorMessage(error)}); retrying`);
+      }
     }
   }
 
