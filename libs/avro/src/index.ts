@@ -16,7 +16,7 @@ export {
 export { AvroSerde, avroSerde, type AvroSerdeOptions, type Serde } from './serde/avro-serde.js';
 export { subjectName, recordFullName, type SerdeContext, type SubjectNameStrategy } from './serde/subject.js';
 export { MAGIC_BYTE, HEADER_SIZE, readSchemaId, withHeader } from './serde/wire.js';
-export { RegistryClient, type RegistryClientOptions, type SubjectVersion } from './registry/client.js';
+export { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, type RegistryClientOptions, type SubjectVersion } from './registry/client.js';
 export { COMPATIBILITY_LEVELS, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type CompatibilityLevel } from './registry/compatibility-level.js';
 export { avroType, schemaOf, type AvroSchema, type TypedSchema, type SchemaInput } from './schema/types.js';
 export { LOGICAL_TYPES } from './schema/logical-types.js';

@@ -92,6 +92,9 @@ describe('registry and PostgreSQL settings', () => {
       'http://127.0.0.1:8081/apis/ccompat/v7',
     );
     expect(errorOf(() => registryClient(readConfig(registryEnv, { SCHEMA_REGISTRY_USERNAME: 'u' }))).message).toContain('go together');
+    expect(readConfig(registryEnv, {}).SCHEMA_REGISTRY_TIMEOUT_MS).toBe(30_000);
+    expect(readConfig(registryEnv, { SCHEMA_REGISTRY_TIMEOUT_MS: '5000' }).SCHEMA_REGISTRY_TIMEOUT_MS).toBe(5000);
+    expect(errorOf(() => readConfig(registryEnv, { SCHEMA_REGISTRY_TIMEOUT_MS: '0' })).message).toContain('SCHEMA_REGISTRY_TIMEOUT_MS');
     expect(errorOf(() => readConfig(registryEnv, { SCHEMA_REGISTRY_URL: 'ftp://x' })).message).toBe(
       'SCHEMA_REGISTRY_URL="ftp://x" is invalid: expected an http:// or https:// URL',
     );

@@ -19,6 +19,9 @@ type ApiFactory = (args: SchemaRegistryAPIClientArgs) => SchemaRegistryAPIClient
 const imported = apiModule as unknown as ApiFactory | { default: ApiFactory };
 const createApiClient: ApiFactory = typeof imported === 'function' ? imported : imported.default;
 
+/** Per-request timeout unless the options give one. */
+export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
+
 /** How long an id the registry did not know is answered from memory. */
 const UNKNOWN_ID_TTL_MS = 30_000;
 
@@ -26,7 +29,13 @@ export interface RegistryClientOptions {
   /** Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:8081/apis/ccompat/v7`. */
   readonly url: string;
   readonly auth?: { readonly username: string; readonly password: string };
-  /** Per-request timeout (default 10 s); a timeout is `RegistryUnavailable`. */
+  /**
+   * Per-request timeout (default 30 s, as the Confluent Python client and
+   * NiFi); a timeout is `RegistryUnavailable`. A registry that journals its
+   * writes to Kafka (Apicurio's kafkasql) can take seconds to answer a
+   * register while its broker is busy; giving up sooner only means asking
+   * the same busy registry again.
+   */
   readonly timeoutMs?: number;
   /** Retries on 5xx answers (the library's jittered backoff); default 3. Unreachable registries are not retried here: the caller's retry policy sees `RegistryUnavailable`. */
   readonly retries?: number;
@@ -60,7 +69,7 @@ export class RegistryClient {
     if (options.url === '') throw new RegistryError('no schema registry URL: set SCHEMA_REGISTRY_URL or pass --registry <url>');
     this.url = options.url.replace(/\/+$/, '');
     this.auth = options.auth;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS;
     this.api = createApiClient({
       host: this.url,
       ...(options.auth === undefined ? {} : { auth: { username: options.auth.username, password: options.auth.password } }),
