@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@tributary/streams';
-import { env, httpEnv, kafkaConfig, kafkaEnv, postgresConfig, postgresEnv, readConfig, redactedConfig, registryClient, registryEnv } from '../src/index.js';
+import { ConfigError, resolveConfig } from '@tributary/streams';
+import { env, httpEnv, kafkaConfig, kafkaEnv, postgresConfig, postgresEnv, readConfig, redactedConfig, registryClient, registryEnv, streamsEnv, streamsSettings } from '../src/index.js';
 
 const errorOf = (fn: () => unknown): ConfigError => {
   try {
@@ -110,5 +110,24 @@ describe('registry and PostgreSQL settings', () => {
     const message = errorOf(() => readConfig(postgresEnv, { DATABASE_URL: 'mysql://u:secretpw@h/db' })).message;
     expect(message).not.toContain('secretpw');
     expect(message).toContain('expected a postgres:// URL');
+  });
+});
+
+describe('stream operator settings', () => {
+  it('default to exactly-once, a 100 ms commit interval and no compression, and reach the StreamsConfig', () => {
+    expect(streamsSettings(readConfig(streamsEnv, {}))).toEqual({ processingGuarantee: 'exactly_once', commitIntervalMs: 100, compression: 'none' });
+    const settings = streamsSettings(readConfig(streamsEnv, { PROCESSING_GUARANTEE: 'at_least_once', COMMIT_INTERVAL_MS: '20', KAFKA_COMPRESSION: 'gzip' }));
+    expect(resolveConfig({ applicationId: 'a', kafka: { brokers: ['b:9092'] }, ...settings })).toMatchObject({
+      processingGuarantee: 'at_least_once',
+      commitIntervalMs: 20,
+      compression: 'gzip',
+    });
+  });
+
+  it('refuses a codec the runtime cannot write, naming the ones it can', () => {
+    expect(errorOf(() => readConfig(streamsEnv, { KAFKA_COMPRESSION: 'lz4' })).message).toBe('KAFKA_COMPRESSION="lz4" is invalid: expected one of "none", "gzip"');
+    expect(errorOf(() => resolveConfig({ applicationId: 'a', kafka: { brokers: ['b:9092'] }, compression: 'zstd' as never })).message).toBe(
+      'compression="zstd" is invalid: expected "none" or "gzip"',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { env, httpEnv, kafkaEnv, readConfig, registryEnv, streamsEnv, type ConfigOf } from '@tributary/service';
 import { ConfigError } from '@tributary/streams';
 import { parseLookbackFeatures } from './lookback/features.js';
 
@@ -7,6 +7,7 @@ export const aggregateEnv = {
   ...kafkaEnv,
   ...registryEnv,
   ...httpEnv,
+  ...streamsEnv,
   /** Consumer group, transactional-id prefix and prefix of `<id>.dlq`, `<id>.late`, `<id>-windows-1m-changelog`. */
   APPLICATION_ID: env.string({ default: 'coldchain-aggregate', pattern: /^[a-zA-Z0-9._-]+$/, expected: "letters, digits, '.', '_' or '-'" }),
   INPUT_TOPIC: env.string({ default: 'coldchain.readings.enriched' }),
@@ -29,8 +30,6 @@ export const aggregateEnv = {
   LOOKBACK_KEY_FIELD: env.string({ optional: true, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'a field name' }),
   /** AGGREGATE_MODE=lookback: how far (event time) a record may be behind its key's latest one and still get exact features; further behind: dead-lettered (LATE_EVENT). */
   LOOKBACK_GRACE_MS: env.int({ default: 300_000, min: 0 }),
-  PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
-  COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
 };
 
 export type AggregateConfig = ConfigOf<typeof aggregateEnv>;

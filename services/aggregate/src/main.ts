@@ -7,7 +7,7 @@
  *   node --import tsx --conditions=source services/aggregate/src/main.ts
  */
 import { StreamsApp, type Topology } from '@tributary/streams';
-import { kafkaConfig, registryClient, runService, streamsOperator } from '@tributary/service';
+import { kafkaConfig, registryClient, runService, streamsOperator, streamsSettings } from '@tributary/service';
 import { loadConfig } from './config.js';
 import { avroAggregateSerdes } from './serdes.js';
 import { buildTopology } from './topology.js';
@@ -61,8 +61,7 @@ await runService({
     const app = new StreamsApp(topology, {
       applicationId: config.APPLICATION_ID,
       kafka,
-      processingGuarantee: config.PROCESSING_GUARANTEE,
-      commitIntervalMs: config.COMMIT_INTERVAL_MS,
+      ...streamsSettings(config),
       // Readings under the wrong key and undecodable records go to <APPLICATION_ID>.dlq.
       errorPolicy: 'dlq',
       instrumentation: ctx.instrumentation,

@@ -1,4 +1,4 @@
-import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { env, httpEnv, kafkaEnv, readConfig, registryEnv, streamsEnv, type ConfigOf } from '@tributary/service';
 import { ConfigError } from '@tributary/streams';
 import { parseJoinFields } from './join/fields.js';
 
@@ -7,6 +7,7 @@ export const enrichEnv = {
   ...kafkaEnv,
   ...registryEnv,
   ...httpEnv,
+  ...streamsEnv,
   /** Consumer group, transactional-id prefix and prefix of `<id>.dlq`. */
   APPLICATION_ID: env.string({ default: 'coldchain-enrich', pattern: /^[a-zA-Z0-9._-]+$/, expected: "letters, digits, '.', '_' or '-'" }),
   INPUT_TOPIC: env.string({ default: 'coldchain.readings' }),
@@ -26,8 +27,6 @@ export const enrichEnv = {
   UNMATCHED: env.oneOf(['pass', 'dlq'], { default: 'pass' }),
   /** Register the output schema on first use; set false in production (schemas registered by the schema gate). */
   SCHEMA_AUTO_REGISTER: env.boolean({ default: true }),
-  PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
-  COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
 };
 
 export type EnrichConfig = ConfigOf<typeof enrichEnv>;

@@ -10,7 +10,7 @@
  */
 import { Counter } from 'prom-client';
 import { StreamsApp, type Topology } from '@tributary/streams';
-import { kafkaConfig, registryClient, runService, streamsOperator } from '@tributary/service';
+import { kafkaConfig, registryClient, runService, streamsOperator, streamsSettings } from '@tributary/service';
 import { loadConfig } from './config.js';
 import { avroEnrichSerdes } from './serdes.js';
 import { buildTopology } from './topology.js';
@@ -73,8 +73,7 @@ await runService({
     const app = new StreamsApp(topology, {
       applicationId: config.APPLICATION_ID,
       kafka,
-      processingGuarantee: config.PROCESSING_GUARANTEE,
-      commitIntervalMs: config.COMMIT_INTERVAL_MS,
+      ...streamsSettings(config),
       // UNMATCHED=dlq relies on the dead-letter policy (UnmatchedReadingError, UnmatchedReferenceError); keep it explicit.
       errorPolicy: 'dlq',
       instrumentation: ctx.instrumentation,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { env, httpEnv, kafkaEnv, readConfig, registryEnv, streamsEnv, type ConfigOf } from '@tributary/service';
 import { ConfigError } from '@tributary/streams';
 import { parseFeatures } from './features/feature-spec.js';
 
@@ -11,6 +11,7 @@ export const scoreEnv = {
   ...kafkaEnv,
   ...registryEnv,
   ...httpEnv,
+  ...streamsEnv,
   /** Consumer group, transactional-id prefix and prefix of `<id>.dlq`. */
   /**
    * `windows` (default): WindowAggregate → RiskScore + Alert (cold chain). `records`: any record → the record registered under
@@ -50,9 +51,6 @@ export const scoreEnv = {
   ALERT_MAX_REASONS: env.int({ default: 3, min: 0 }),
   /** Register the output schemas on first use; set false in production (schemas registered by the schema gate). */
   SCHEMA_AUTO_REGISTER: env.boolean({ default: true }),
-  PROCESSING_GUARANTEE: env.oneOf(['exactly_once', 'at_least_once'], { default: 'exactly_once' }),
-  /** Also the longest a window waits for its score: the model runs once per commit, on everything processed since the last. */
-  COMMIT_INTERVAL_MS: env.int({ default: 100, min: 1 }),
   /** Drift metrics: PSI of each feature over the last this many scored windows against the training distribution; 0 disables them. */
   DRIFT_WINDOW_ROWS: env.int({ default: 1000, min: 0 }),
   /** Hot reload: the compacted topic models are published to (`npm run model -- publish`); unset: the model file only. */

@@ -9,7 +9,7 @@
  *   node --import tsx --conditions=source services/score/src/main.ts
  */
 import { StreamsApp } from '@tributary/streams';
-import { kafkaConfig, registryClient, runService, streamsOperator, type Operator } from '@tributary/service';
+import { kafkaConfig, registryClient, runService, streamsOperator, streamsSettings, type Operator } from '@tributary/service';
 import { loadConfig } from './config.js';
 import { driftFor } from './drift/feature-drift.js';
 import { formatFeatures } from './features/feature-spec.js';
@@ -124,8 +124,7 @@ await runService({
     const app = new StreamsApp(topology, {
       applicationId: config.APPLICATION_ID,
       kafka,
-      processingGuarantee: config.PROCESSING_GUARANTEE,
-      commitIntervalMs: config.COMMIT_INTERVAL_MS,
+      ...streamsSettings(config),
       errorPolicy: 'dlq',
       instrumentation: ctx.instrumentation,
       log: ctx.streamsLog,

@@ -5,6 +5,16 @@ import type { StreamsInstrumentation } from './instrumentation.js';
 
 export type ProcessingGuarantee = 'exactly_once' | 'at_least_once';
 
+/**
+ * Codec of the record batches the app writes (outputs, changelogs, DLQ).
+ * `gzip` is the one kafkajs carries; the broker stores batches as sent, so
+ * every consumer reads them as they are. Compressed sends go through
+ * kafkajs' own encoder, not the runtime's one-pass one, and cost CPU on
+ * both sides: `npm run bench -- compare --compression=gzip` measures it.
+ */
+export type Compression = 'none' | 'gzip';
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
+
 /** Settings of a `StreamsApp`. */
 export interface StreamsConfig {
   /** Consumer group id, prefix of internal topics and of transactional ids. Stable across restarts. */
@@ -17,6 +27,8 @@ export interface StreamsConfig {
   readonly commitIntervalMs?: number;
   /** …or after this many records in a task, whichever comes first; default 10,000. */
   readonly commitEveryRecords?: number;
+  /** Batch compression of everything the app writes; default `none`. */
+  readonly compression?: Compression;
   /** Undecodable records and processing errors: `dlq` (default) or `fail`. */
   readonly errorPolicy?: ErrorPolicy;
   /** Replication factor of topics the app creates; default 1. */
@@ -57,6 +69,10 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
   if (guarantee !== 'exactly_once' && guarantee !== 'at_least_once') {
     throw new ConfigError(`processingGuarantee=${JSON.stringify(guarantee)} is invalid: expected "exactly_once" or "at_least_once"`);
   }
+  const compression = config.compression ?? 'none';
+  if (!COMPRESSIONS.includes(compression)) {
+    throw new ConfigError(`compression=${JSON.stringify(compression)} is invalid: expected ${COMPRESSIONS.map((c) => `"${c}"`).join(' or ')}`);
+  }
   const policy = config.errorPolicy ?? 'dlq';
   if (policy !== 'dlq' && policy !== 'fail') throw new ConfigError(`errorPolicy=${JSON.stringify(policy)} is invalid: expected "dlq" or "fail"`);
   if (!Array.isArray(config.kafka?.brokers) || config.kafka.brokers.length === 0) {
@@ -68,6 +84,7 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     processingGuarantee: guarantee,
     commitIntervalMs: positiveInt('commitIntervalMs', config.commitIntervalMs, 100),
     commitEveryRecords: positiveInt('commitEveryRecords', config.commitEveryRecords, 10_000),
+    compression,
     errorPolicy: policy,
     replicationFactor: positiveInt('replicationFactor', config.replicationFactor, 1),
     dlqPartitions: positiveInt('dlqPartitions', config.dlqPartitions, 1),

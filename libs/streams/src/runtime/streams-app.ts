@@ -369,10 +369,14 @@ export class StreamsApp {
     });
     const writer: TaskWriter =
       this.config.processingGuarantee === 'exactly_once'
-        ? new TransactionalTaskWriter(this.#kafka, `${this.config.applicationId}-${id}`, this.config.applicationId, this.config.transactionTimeoutMs)
-        : new AtLeastOnceTaskWriter(this.#kafka, async (offsets) => {
-            await this.#consumer?.commitOffsets(offsets);
-          });
+        ? new TransactionalTaskWriter(this.#kafka, `${this.config.applicationId}-${id}`, this.config.applicationId, this.config.transactionTimeoutMs, this.config.compression)
+        : new AtLeastOnceTaskWriter(
+            this.#kafka,
+            async (offsets) => {
+              await this.#consumer?.commitOffsets(offsets);
+            },
+            this.config.compression,
+          );
     const entry: TaskEntry = { task, writer, status: 'restoring', chain: Promise.resolve(), commitQueued: false, failures: 0, awaitingSeek: new Map(), lastCommit: Date.now() };
     this.#tasks.set(id, entry);
     for (const p of partitions) this.#taskByPartition.set(tpKey(p.topic, p.partition), id);

@@ -1,6 +1,10 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { CommitBatch } from '../task/stream-task.js';
 import type { OutputMessage } from '../task/output-message.js';
+import type { Compression } from './config.js';
+
+/** kafkajs' CompressionTypes codes (its enum is not importable as a type-only dependency). */
+const COMPRESSION_CODES: Record<Compression, number> = { none: 0, gzip: 1 };
 
 /** Writes a task's commit batches: atomically (exactly-once) or outputs-then-offsets (at-least-once). */
 export interface TaskWriter {
@@ -93,6 +97,7 @@ export class TransactionalTaskWriter implements TaskWriter {
     readonly transactionalId: string,
     private readonly groupId: string,
     private readonly transactionTimeoutMs: number,
+    private readonly compression: Compression = 'none',
   ) {}
 
   async open(): Promise<void> {
@@ -122,7 +127,7 @@ export class TransactionalTaskWriter implements TaskWriter {
     const producer = this.#producer as Producer;
     const transaction = await producer.transaction();
     try {
-      for (const chunk of chunkMessages(batch.messages)) await transaction.sendBatch({ topicMessages: topicMessages(chunk), acks: -1 });
+      for (const chunk of chunkMessages(batch.messages)) await transaction.sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_CODES[this.compression] });
       if (batch.offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsetTopics(batch) });
       await transaction.commit();
     } catch (error) {
@@ -156,6 +161,7 @@ export class AtLeastOnceTaskWriter implements TaskWriter {
   constructor(
     private readonly kafka: Kafka,
     private readonly commitOffsets: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>,
+    private readonly compression: Compression = 'none',
   ) {}
 
   async open(): Promise<void> {
@@ -167,7 +173,7 @@ export class AtLeastOnceTaskWriter implements TaskWriter {
 
   async write(batch: CommitBatch): Promise<void> {
     if (this.#producer === undefined) await this.open();
-    for (const chunk of chunkMessages(batch.messages)) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(chunk), acks: -1 });
+    for (const chunk of chunkMessages(batch.messages)) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_CODES[this.compression] });
     if (batch.offsets.length > 0) {
       await this.commitOffsets(batch.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString() })));
     }
