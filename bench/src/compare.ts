@@ -19,9 +19,13 @@
  *               the runtime, not the client; Kafka's producer and consumer
  *               perf tools.
  *
- *   npm run bench -- compare [--records=2000000] [--partitions=8] [--commit-interval=100]
+ *   npm run bench -- compare [--records=2000000] [--partitions=8] [--commit-interval=100] [--compression=none|gzip]
  *     [--keys=10000] [--only=stateless,count,windows,restore,latency,raw,perf]
  *     [--latency-rate=2000] [--latency-seconds=10] [--latency-warmup-seconds=2] [--cpu-prof=<dir>]  (Tributary's apps under node --cpu-prof, one folder per topology)
+ *
+ * `--compression=gzip` compresses what both systems write (outputs and
+ * changelogs: Tributary's `compression`, Kafka Streams' producer
+ * `compression.type`) and the raw ceiling's sends; the input stays plain.
  *
  * Uses KAFKA_BOOTSTRAP and SCHEMA_REGISTRY_URL if both are set, else starts a
  * local stack (Kafka + Apicurio) for the run. The last line is
@@ -65,6 +69,8 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
   const records = positive(args, 'records', 2_000_000);
   const partitions = positive(args, 'partitions', 8);
   const commitIntervalMs = positive(args, 'commit-interval', 100);
+  const compression = args.get('compression') ?? 'none';
+  if (compression !== 'none' && compression !== 'gzip') throw new RangeError(`--compression must be none or gzip, got ${compression}`);
   const windowKeys = positive(args, 'keys', 10_000);
   const latencyRate = positive(args, 'latency-rate', 2_000);
   const latencySeconds = positive(args, 'latency-seconds', 10);
@@ -102,7 +108,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
 
     /** Starts `system` running `topology` from `input` to `output` (schemas registered here first, ids passed to Java). */
     const start = async (system: System, topology: TopologyName, applicationId: string, input: string, output: string, extra: { restore?: boolean; cpuProf?: string } = {}): Promise<Child> => {
-      const common = [`--topology=${topology}`, `--bootstrap=${bootstrap}`, `--application-id=${applicationId}`, `--input=${input}`, `--output=${output}`, `--commit-interval=${commitIntervalMs}`, `--partitions=${partitions}`, ...(extra.restore ? ['--restore'] : [])];
+      const common = [`--topology=${topology}`, `--bootstrap=${bootstrap}`, `--application-id=${applicationId}`, `--input=${input}`, `--output=${output}`, `--commit-interval=${commitIntervalMs}`, `--compression=${compression}`, `--partitions=${partitions}`, ...(extra.restore ? ['--restore'] : [])];
       if (system === 'tributary') {
         const node = [...process.execArgv, ...(extra.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${extra.cpuProf}`])];
         return new Child(`tributary ${topology}`, process.execPath, [...node, TRIBUTARY_APP, ...common, `--registry=${registryUrl}`]);
@@ -150,7 +156,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
     }
 
     const header =
-      `compare bench: ${fmt(records)} Avro records (${recordBytes.toFixed(0)} bytes) per topology on ${partitions} partitions, exactly-once, commit interval ${commitIntervalMs} ms, ` +
+      `compare bench: ${fmt(records)} Avro records (${recordBytes.toFixed(0)} bytes) per topology on ${partitions} partitions, exactly-once, commit interval ${commitIntervalMs} ms, compression ${compression}, ` +
       `Node ${process.version} vs Kafka Streams 4.3.1 (Java ${process.env['JAVA_HOME'] ?? 'on PATH'}, -Xmx2g, 1 stream thread, in-memory stores, record cache off for count)`;
     log(header);
 
@@ -244,7 +250,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
       const output = `${run}-raw-out`;
       await createTopics(output);
       await readingOut.prepare(output);
-      ceilings.rawKafkajs = await runRaw(kafka, admin, keyedTopic, output, records, inSerde, readingOut);
+      ceilings.rawKafkajs = await runRaw(kafka, admin, keyedTopic, output, records, inSerde, readingOut, compression);
       log(`  raw kafkajs pipe: ${fmt(ceilings.rawKafkajs)} events/s`);
     }
     if (only.has('perf')) {
@@ -257,7 +263,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
       log(`  producer-perf-test: ${fmt(p.recordsPerSec)} records/s (p99 ${fmt(p.p99LatencyMs)} ms); consumer-perf-test: ${fmt(c.fetchRecordsPerSec)} records/s while fetching`);
     }
 
-    const result: CompareResult = { records, partitions, commitIntervalMs, latencyRate, topologies, ceilings, ...(restore === undefined ? {} : { restore }) };
+    const result: CompareResult = { records, partitions, commitIntervalMs, compression, latencyRate, topologies, ceilings, ...(restore === undefined ? {} : { restore }) };
     console.log(header);
     console.log(`  (p99 ms: input sent → output visible to a read_committed consumer at ${fmt(latencyRate)} records/s for ${latencySeconds} s after ${latencyWarmupSeconds} s of warm-up; windows: from the window's end)`);
     for (const line of profileSummary) console.log(line);

@@ -52,6 +52,7 @@ describe('report', () => {
     records: 2_000_000,
     partitions: 8,
     commitIntervalMs: 100,
+    compression: 'none',
     latencyRate: 2000,
     topologies: [
       { name: 'stateless', tributary: { eventsPerSec: 50_000, p99Ms: 300, peakRssMb: 150 }, kstreams: { eventsPerSec: 100_000, p99Ms: 200, peakRssMb: 400 }, outputsEqual: true, outputRecords: 2_000_000 },
@@ -63,7 +64,7 @@ describe('report', () => {
 
   it('ends with the bench line: Tributary ÷ Kafka Streams per topology, n/a for what did not run', () => {
     expect(lastLine(result)).toBe(
-      'bench compare: windows_ratio=0.25 stateless_ratio=0.50 count_ratio=n/a restore_ratio=0.50 stateless_vs_raw=0.63 outputs_equal=true records=2000000',
+      'bench compare: windows_ratio=0.25 stateless_ratio=0.50 count_ratio=n/a restore_ratio=0.50 stateless_vs_raw=0.63 outputs_equal=true records=2000000 compression=none',
     );
     const lines = formatReport(result);
     expect(lines[lines.length - 1]).toBe(lastLine(result));

@@ -36,6 +36,7 @@ export interface CompareResult {
   readonly records: number;
   readonly partitions: number;
   readonly commitIntervalMs: number;
+  readonly compression: 'none' | 'gzip';
   readonly latencyRate: number;
   readonly topologies: readonly TopologyResult[];
   readonly ceilings: Ceilings;
@@ -92,5 +93,6 @@ export function lastLine(result: CompareResult): string {
   parts.push(`stateless_vs_raw=${r2(ratio(byName.get('stateless')?.tributary.eventsPerSec, result.ceilings.rawKafkajs))}`);
   parts.push(`outputs_equal=${result.topologies.every((t) => t.outputsEqual)}`);
   parts.push(`records=${result.records}`);
+  parts.push(`compression=${result.compression}`);
   return `bench compare: ${parts.join(' ')}`;
 }

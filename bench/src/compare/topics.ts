@@ -180,7 +180,7 @@ export async function measure(total: number, progress: () => Promise<number>, ch
  * (Avro decode, add valueF, Avro encode) → producer.send, no transactions,
  * auto-commit. Rate from the output's end offsets.
  */
-export async function runRaw(kafka: Kafka, admin: Admin, input: string, output: string, total: number, inSerde: AvroSerde<BenchReading>, outSerde: AvroSerde<BenchReadingOut>): Promise<number> {
+export async function runRaw(kafka: Kafka, admin: Admin, input: string, output: string, total: number, inSerde: AvroSerde<BenchReading>, outSerde: AvroSerde<BenchReadingOut>, compression: 'none' | 'gzip' = 'none'): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: `${output}-raw`, maxWaitTimeInMs: 200 });
   await producer.connect();
@@ -200,7 +200,7 @@ export async function runRaw(kafka: Kafka, admin: Admin, input: string, output: 
       // One send's batch per partition must stay under the broker's message.max.bytes: sends of 1,000 in parallel (as eos-pipe).
       const sends = [];
       for (let i = 0; i < messages.length; i += 1_000) {
-        sends.push(producer.send({ topic: output, messages: messages.slice(i, i + 1_000), acks: -1, compression: CompressionTypes.None }));
+        sends.push(producer.send({ topic: output, messages: messages.slice(i, i + 1_000), acks: -1, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None }));
       }
       await Promise.all(sends);
       const last = batch.messages[batch.messages.length - 1];

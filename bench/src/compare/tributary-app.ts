@@ -12,7 +12,7 @@
  * SIGTERM stops the app and exits 0.
  */
 import { RegistryClient, avroSerde } from '@tributary/avro';
-import { StreamsApp, StreamsBuilder, json, string, tumbling, type KStream, type StreamsInstrumentation } from '@tributary/streams';
+import { StreamsApp, StreamsBuilder, json, string, tumbling, type Compression, type KStream, type StreamsInstrumentation } from '@tributary/streams';
 import { logLevel } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from './args.js';
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     kafka: { brokers: [need('bootstrap')], clientId: need('application-id'), logLevel: logLevel.NOTHING },
     processingGuarantee: 'exactly_once',
     commitIntervalMs: Number(args.get('commit-interval') ?? 100),
+    compression: (args.get('compression') ?? 'none') as Compression,
     instrumentation,
   });
   let stopping = false;

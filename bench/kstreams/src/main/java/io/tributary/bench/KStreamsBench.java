@@ -15,6 +15,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -78,6 +79,7 @@ public final class KStreamsBench {
     String output = required(args, "output");
     int partitions = Integer.parseInt(args.getOrDefault("partitions", "8"));
     long commitInterval = Long.parseLong(args.getOrDefault("commit-interval", "100"));
+    String compression = args.getOrDefault("compression", "none");
     Schema inSchema = schema(required(args, "in-schema"));
     int inId = Integer.parseInt(required(args, "in-id"));
     AvroWireSerde inSerde = new AvroWireSerde(inSchema, inId);
@@ -136,6 +138,7 @@ public final class KStreamsBench {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), compression);
     // One stream thread: Tributary processes on one Node event loop.
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     // count: no record cache, so every update is forwarded, as Tributary does (and the outputs compare
