@@ -105,9 +105,9 @@ export function kafkajs(): typeof KafkaJS {
   replaceModule(
     produceV3,
     createProduceRequest(
-      require(produceV3) as Parameters<typeof createProduceRequest>[0],
       require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buffer: Buffer) => number,
       () => new Encoder(0),
+      (require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodec: Parameters<typeof createProduceRequest>[2] }).lookupCodec,
     ),
   );
   loaded = require('kafkajs') as typeof KafkaJS;

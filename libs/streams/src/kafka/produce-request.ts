@@ -4,8 +4,8 @@
  * makes an Encoder (a buffer, grown by copying) per record, spreads every
  * message into a new object, sorts the timestamps as strings and goes through
  * Long for every varlong: 35 % of an exactly-once count app's CPU. The bytes
- * are the same (a unit test compares them with kafkajs' for the same input);
- * compressed sends are left to kafkajs' encoder.
+ * are the same (a unit test compares them with kafkajs' for the same input),
+ * compressed sends included.
  */
 
 import { ATTRIBUTE, BATCH, MAGIC_V2 } from './record-batch-layout.js';
@@ -160,30 +160,68 @@ function partitionSize(p: ProducePartitionData, records: EncodedRecord[], firstT
   return size;
 }
 
+/** Writes a batch's records (each with its length varint), as measured in `plan`. */
+function writeRecords(w: Writer, p: ProducePartitionData, plan: BatchPlan): void {
+  for (let i = 0; i < p.messages.length; i++) {
+    const m = p.messages[i] as ProduceMessage;
+    const r = plan.records[i] as EncodedRecord;
+    w.varint(r.bodySize);
+    w.int8(0);
+    w.varint(r.timestampDelta);
+    w.varint(i);
+    w.varBytes(m.key);
+    w.varBytes(m.value);
+    w.varint(r.headers?.length ?? 0);
+    if (r.headers !== undefined) {
+      for (const [name, value] of r.headers) {
+        w.varBytes(name);
+        w.varBytes(value);
+      }
+    }
+  }
+}
+
+/** A kafkajs compression codec (`CompressionCodecs[type]()`): compresses an Encoder's `buffer`. */
+export interface CompressionCodec {
+  compress(encoder: EncoderLike): Promise<Buffer>;
+}
+
 /**
  * Builds the replacement of kafkajs' v3 Produce request module: the same
- * function, encoding uncompressed sends itself and handing compressed ones to
- * `original`. `crc32c` is kafkajs' (unsigned CRC-32C of a buffer).
+ * function, the same bytes. `crc32c` is kafkajs' (unsigned CRC-32C of a
+ * buffer); `lookupCodec` is kafkajs' `lookupCodec` (the codecs registered in
+ * the runtime's copy, gzip built in): a compressed batch's records are
+ * written once into their own buffer and handed to it, all partitions'
+ * batches at once (zlib runs on libuv's threads, off the event loop).
  */
-export function createProduceRequest(original: (args: ProduceRequestArgs) => ProduceRequest, crc32c: (buffer: Buffer) => number, newEncoder: () => EncoderLike) {
+export function createProduceRequest(
+  crc32c: (buffer: Buffer) => number,
+  newEncoder: () => EncoderLike,
+  lookupCodec: (compression: number) => CompressionCodec | null,
+) {
   return (args: ProduceRequestArgs): ProduceRequest => {
-    if ((args.compression ?? NO_COMPRESSION) !== NO_COMPRESSION) return original(args);
     const { acks, timeout, topicData } = args;
+    const compression = (args.compression ?? NO_COMPRESSION) & ATTRIBUTE.COMPRESSION_MASK;
     const transactionalId = args.transactionalId ?? null;
     const producerId = BigInt(args.producerId === undefined ? -1 : String(args.producerId));
     const producerEpoch = args.producerEpoch ?? 0;
+    const attributes = (transactionalId === null ? 0 : ATTRIBUTE.TRANSACTIONAL) | compression;
     return {
       apiKey: PRODUCE_API_KEY,
       apiVersion: 3,
       apiName: 'Produce',
       expectResponse: () => acks !== 0,
       encode: async () => {
+        // As kafkajs: a codec that is not registered fails the send here (KafkaJSNotImplemented for snappy, lz4, zstd).
+        let codec: CompressionCodec | null = null;
+        if (compression !== NO_COMPRESSION) {
+          codec = lookupCodec(compression);
+          if (codec === null) throw new Error(`Produce request: no codec for compression type ${compression}`);
+        }
         const now = Date.now();
         // Sizes first, so the request is written once into a buffer of its exact size.
-        let size = 2 + (transactionalId === null ? 0 : Buffer.byteLength(transactionalId, 'utf8')) + 2 + 4 + 4;
-        const plans = topicData.map((t): BatchPlan[] => {
-          size += 2 + Buffer.byteLength(t.topic, 'utf8') + 4;
-          return t.partitions.map((p): BatchPlan => {
+        const plans = topicData.map((t): BatchPlan[] =>
+          t.partitions.map((p): BatchPlan => {
             let first = Number.POSITIVE_INFINITY;
             let max = Number.NEGATIVE_INFINITY;
             for (const m of p.messages) {
@@ -196,8 +234,36 @@ export function createProduceRequest(original: (args: ProduceRequestArgs) => Pro
             if (first === Number.POSITIVE_INFINITY) first = max = now;
             const records: EncodedRecord[] = [];
             const batchSize = partitionSize(p, records, first, now);
-            size += 4 + 4 + batchSize;
             return { first, max, records, batchSize };
+          }),
+        );
+        const compressed =
+          codec === null
+            ? undefined
+            : await Promise.all(
+                topicData.map(async (t, ti) =>
+                  await Promise.all(
+                    t.partitions.map(async (p, pi) => {
+                      const plan = plans[ti]?.[pi] as BatchPlan;
+                      const w = new Writer(Buffer.allocUnsafe(plan.batchSize - BATCH.HEADER_BYTES));
+                      writeRecords(w, p, plan);
+                      const encoder = newEncoder();
+                      encoder.buf = w.buf;
+                      encoder.offset = w.pos;
+                      return await codec.compress(encoder);
+                    }),
+                  ),
+                ),
+              );
+        const batchSize = (ti: number, pi: number): number => {
+          const data = compressed?.[ti]?.[pi];
+          return data === undefined ? (plans[ti]?.[pi] as BatchPlan).batchSize : BATCH.HEADER_BYTES + data.length;
+        };
+        let size = 2 + (transactionalId === null ? 0 : Buffer.byteLength(transactionalId, 'utf8')) + 2 + 4 + 4;
+        topicData.forEach((t, ti) => {
+          size += 2 + Buffer.byteLength(t.topic, 'utf8') + 4;
+          t.partitions.forEach((_, pi) => {
+            size += 4 + 4 + batchSize(ti, pi);
           });
         });
         const w = new Writer(Buffer.allocUnsafe(size));
@@ -210,15 +276,16 @@ export function createProduceRequest(original: (args: ProduceRequestArgs) => Pro
           w.int32(t.partitions.length);
           t.partitions.forEach((p, pi) => {
             const plan = plans[ti]?.[pi] as BatchPlan;
+            const length = batchSize(ti, pi);
             w.int32(p.partition);
-            w.int32(plan.batchSize);
+            w.int32(length);
             const batchStart = w.pos;
             w.int64(0n); // base offset: the broker assigns it
-            w.int32(plan.batchSize - BATCH.LOG_OVERHEAD);
+            w.int32(length - BATCH.LOG_OVERHEAD);
             w.int32(0); // partition leader epoch
             w.int8(MAGIC_V2);
             w.int32(0); // CRC, written below
-            w.int16(transactionalId === null ? 0 : ATTRIBUTE.TRANSACTIONAL);
+            w.int16(attributes);
             w.int32(p.messages.length - 1);
             w.int64(BigInt(plan.first));
             w.int64(BigInt(plan.max));
@@ -226,23 +293,9 @@ export function createProduceRequest(original: (args: ProduceRequestArgs) => Pro
             w.int16(producerEpoch);
             w.int32(p.firstSequence ?? 0);
             w.int32(p.messages.length);
-            for (let i = 0; i < p.messages.length; i++) {
-              const m = p.messages[i] as ProduceMessage;
-              const r = plan.records[i] as EncodedRecord;
-              w.varint(r.bodySize);
-              w.int8(0);
-              w.varint(r.timestampDelta);
-              w.varint(i);
-              w.varBytes(m.key);
-              w.varBytes(m.value);
-              w.varint(r.headers?.length ?? 0);
-              if (r.headers !== undefined) {
-                for (const [name, value] of r.headers) {
-                  w.varBytes(name);
-                  w.varBytes(value);
-                }
-              }
-            }
+            const data = compressed?.[ti]?.[pi];
+            if (data === undefined) writeRecords(w, p, plan);
+            else w.pos += data.copy(w.buf, w.pos);
             w.buf.writeUInt32BE(crc32c(w.buf.subarray(batchStart + BATCH.ATTRIBUTES, w.pos)), batchStart + BATCH.CRC);
           });
         });
