@@ -124,6 +124,8 @@ export async function decodeRecordSet(
   where: string,
 ): Promise<DecodedRecordSet> {
   const records: FetchedRecord[] = [];
+  // The batches to read, in order; a compressed one's decompression starts as it is found, so a set's batches inflate at once (zlib on libuv's threads).
+  const kept: { data: Buffer | Promise<Buffer>; start: number; count: number; baseOffset: number; baseTimestamp: number; logAppendTime: number | undefined }[] = [];
   let nextOffset = fromOffset;
   const pending = [...abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   const aborted = new Set<bigint>();
@@ -157,11 +159,16 @@ export async function decodeRecordSet(
     const baseTimestamp = Number(set.readBigInt64BE(batchStart + BATCH.BASE_TIMESTAMP));
     const logAppendTime = (attributes & ATTRIBUTE.LOG_APPEND_TIME) !== 0 ? Number(set.readBigInt64BE(batchStart + BATCH.MAX_TIMESTAMP)) : undefined;
     if ((attributes & ATTRIBUTE.COMPRESSION_MASK) === 0) {
-      readRecords(set, batchStart + BATCH.HEADER_BYTES, count, baseOffset, baseTimestamp, logAppendTime, fromOffset, records);
+      kept.push({ data: set, start: batchStart + BATCH.HEADER_BYTES, count, baseOffset, baseTimestamp, logAppendTime });
     } else {
-      const inflated = await decompress(attributes, set.subarray(batchStart + BATCH.HEADER_BYTES, batchEnd), where);
-      readRecords(inflated, 0, count, baseOffset, baseTimestamp, logAppendTime, fromOffset, records);
+      const inflating = decompress(attributes, set.subarray(batchStart + BATCH.HEADER_BYTES, batchEnd), where);
+      inflating.catch(() => undefined); // awaited below, in order; a failure before then must not be unhandled
+      kept.push({ data: inflating, start: 0, count, baseOffset, baseTimestamp, logAppendTime });
     }
+  }
+  for (const batch of kept) {
+    const data = Buffer.isBuffer(batch.data) ? batch.data : await batch.data;
+    readRecords(data, batch.start, batch.count, batch.baseOffset, batch.baseTimestamp, batch.logAppendTime, fromOffset, records);
   }
   return { records, nextOffset };
 }
