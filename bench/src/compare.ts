@@ -23,9 +23,10 @@
  *     [--keys=10000] [--only=stateless,count,windows,restore,latency,raw,perf]
  *     [--latency-rate=2000] [--latency-seconds=10] [--latency-warmup-seconds=2] [--cpu-prof=<dir>]  (Tributary's apps under node --cpu-prof, one folder per topology)
  *
- * `--compression=gzip` compresses what both systems write (outputs and
+ * `--compression=gzip` compresses every topic, as a pipeline whose producers
+ * all compress: the generated input, what both systems write (outputs and
  * changelogs: Tributary's `compression`, Kafka Streams' producer
- * `compression.type`) and the raw ceiling's sends; the input stays plain.
+ * `compression.type`) and the raw ceiling's sends.
  *
  * Uses KAFKA_BOOTSTRAP and SCHEMA_REGISTRY_URL if both are set, else starts a
  * local stack (Kafka + Apicurio) for the run. The last line is
@@ -128,7 +129,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
     await inSerde.prepare(keyedTopic);
     await inSerde.prepare(windowTopic);
     let produceStarted = performance.now();
-    const recordBytes = await produceInput(kafka, keyedTopic, records, keyedInput(records), inSerde);
+    const recordBytes = await produceInput(kafka, keyedTopic, records, keyedInput(records), inSerde, compression);
     log(`bench: ${fmt(records)} keyed records (${recordBytes.toFixed(1)} bytes each) produced in ${((performance.now() - produceStarted) / 1000).toFixed(1)} s`);
     const windowPlan = windowedInput(records, windowKeys);
     const closeTs = windowPlan.closeTs as number;
@@ -149,7 +150,7 @@ export default async function compareBench(argv: readonly string[]): Promise<voi
     };
     if (only.has('windows')) {
       produceStarted = performance.now();
-      await produceInput(kafka, windowTopic, records, windowPlan, inSerde);
+      await produceInput(kafka, windowTopic, records, windowPlan, inSerde, compression);
       // Past the last window on every partition: the windows close.
       await perPartition('flush', closeTs);
       log(`bench: ${fmt(records)} windowed records (${fmt(windowKeys)} keys) produced in ${((performance.now() - produceStarted) / 1000).toFixed(1)} s`);

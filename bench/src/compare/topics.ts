@@ -47,7 +47,7 @@ export function windowedInput(records: number, keys: number): InputPlan {
 }
 
 /** Writes records 0..count-1 of `plan` with four producers in parallel; returns the mean value size in bytes. */
-export async function produceInput(kafka: Kafka, topic: string, count: number, plan: InputPlan, serde: AvroSerde<BenchReading>): Promise<number> {
+export async function produceInput(kafka: Kafka, topic: string, count: number, plan: InputPlan, serde: AvroSerde<BenchReading>, compression: 'none' | 'gzip' = 'none'): Promise<number> {
   const context = { topic, isKey: false } as const;
   const chunk = 10_000;
   let next = 0;
@@ -68,7 +68,7 @@ export async function produceInput(kafka: Kafka, topic: string, count: number, p
             bytes += encoded.length;
             messages.push({ key, value: encoded });
           }
-          await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
+          await producer.send({ topic, messages, acks: -1, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None });
         }
       } finally {
         await producer.disconnect();
