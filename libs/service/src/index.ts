@@ -4,7 +4,7 @@ export { kafkaEnv, kafkaConfig, type KafkaEnv } from './config/kafka.js';
 export { registryEnv, registryClient, type RegistryEnv } from './config/registry.js';
 export { postgresEnv, postgresConfig, redactUrl, type PostgresEnv } from './config/postgres.js';
 export { httpEnv, type HttpEnv } from './config/http.js';
-export { streamsEnv, streamsSettings, type StreamsEnv } from './config/streams.js';
+export { compressionEnv, streamsEnv, streamsSettings, type StreamsEnv } from './config/streams.js';
 export { createLogger } from './logger.js';
 export { streamsMetrics, combineInstrumentation } from './metrics/streams-metrics.js';
 export { streamsOperator, CLIENT_ID_URL_SEPARATOR, type Operator, type StoreAnswer, type KeyOwner } from './operator.js';

@@ -67,7 +67,7 @@ export { StreamTask, type StreamTaskOptions, type CommitBatch, type ErrorPolicy 
 export type { OutputMessage, ConsumedOffset, ConsumedMessage } from './task/output-message.js';
 export { DLQ_HEADERS, deadLetterTopic, deadLetter } from './task/dead-letter.js';
 export { StreamsApp } from './runtime/streams-app.js';
-export { resolveConfig, COMPRESSIONS, type StreamsConfig, type ProcessingGuarantee, type Compression, type ResolvedStreamsConfig } from './runtime/config.js';
+export { resolveConfig, COMPRESSIONS, COMPRESSION_TYPES, type StreamsConfig, type ProcessingGuarantee, type Compression, type ResolvedStreamsConfig } from './runtime/config.js';
 export type { StreamsInstrumentation, StreamsState } from './runtime/instrumentation.js';
 export { PartitionReader, type TopicPartition, type PartitionFetch } from './kafka/partition-reader.js';
 export type { FetchedRecord } from './kafka/record-batches.js';

@@ -1,11 +1,12 @@
 import { ConfigError } from '@tributary/streams';
-import { env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
+import { compressionEnv, env, httpEnv, kafkaEnv, readConfig, registryEnv, type ConfigOf } from '@tributary/service';
 
 /** Environment variables of the ingest service (see the README's config table). */
 export const ingestEnv = {
   ...kafkaEnv,
   ...registryEnv,
   ...httpEnv,
+  ...compressionEnv,
   /** The topic records are written to (it must exist: ingest never creates topics). */
   INGEST_TOPIC: env.string({ default: 'coldchain.readings' }),
   /** Top-level field of the record whose value is the Kafka key (a string, int or long field). */

@@ -13,7 +13,7 @@
  * request is still refused with its 4xx): `write` never throws; it logs an
  * error and counts the letters in `tributary_ingest_dead_letter_failures_total`.
  */
-import { errorMessage } from '@tributary/streams';
+import { errorMessage, type Compression } from '@tributary/streams';
 import type { Kafka } from 'kafkajs';
 import type { DeadLetter } from './dead-letters.js';
 import type { IngestMetrics } from './metrics.js';
@@ -25,6 +25,7 @@ export interface DeadLetterWriterOptions {
   readonly topic: string;
   readonly sendRetries: number;
   readonly ackTimeoutMs: number;
+  readonly compression: Compression;
   /** Dead letters waiting for the broker before more are dropped (and counted as failures). */
   readonly maxBufferedRecords: number;
   readonly maxBatchRecords: number;
@@ -49,6 +50,7 @@ export class DeadLetterWriter {
       topicSetting: 'set DLQ_TOPIC (none writes no dead letters)',
       sendRetries: options.sendRetries,
       ackTimeoutMs: options.ackTimeoutMs,
+      compression: options.compression,
       log: options.log,
       ...(options.reconnectBackoffMs === undefined ? {} : { reconnectBackoffMs: options.reconnectBackoffMs }),
     });

@@ -8,7 +8,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { RegistryUnavailable, type RegistryClient } from '@tributary/avro';
-import { errorMessage } from '@tributary/streams';
+import { errorMessage, type Compression } from '@tributary/streams';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { deadLettersOf, type RefusedRequest } from './dead-letters.js';
 import { BrokerUnavailable, BufferFull, NotReady } from './errors.js';
@@ -53,6 +53,8 @@ export interface IngestOptions {
   readonly sendRetries?: number;
   /** Broker acknowledgement timeout per produce request, ms (default 30 000). */
   readonly ackTimeoutMs?: number;
+  /** Batch compression of records and dead letters (default none). */
+  readonly compression?: Compression;
   readonly log: IngestLog;
   /** Where the `tributary_ingest_*` metrics go (none when absent). */
   readonly metricsRegistry?: Registry;
@@ -80,6 +82,7 @@ export class Ingest {
       topic: options.topic,
       sendRetries: options.sendRetries ?? 5,
       ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
+      compression: options.compression ?? 'none',
       log: options.log,
       ...(options.retryBackoffMs === undefined ? {} : { reconnectBackoffMs: options.retryBackoffMs }),
     });
@@ -108,6 +111,7 @@ export class Ingest {
             topic: options.deadLetterTopic,
             sendRetries: options.sendRetries ?? 5,
             ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
+            compression: options.compression ?? 'none',
             maxBatchRecords: options.maxBatchRecords ?? 1_000,
             maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
             maxBufferedRecords: options.maxBufferedRecords ?? 50_000,

@@ -38,6 +38,7 @@ await runService({
       maxBufferedRecords: config.MAX_BUFFERED_RECORDS,
       sendRetries: config.SEND_RETRIES,
       ackTimeoutMs: config.ACK_TIMEOUT_MS,
+      compression: config.KAFKA_COMPRESSION,
       log: ctx.log,
       metricsRegistry: ctx.registry,
     });

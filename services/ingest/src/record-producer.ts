@@ -24,7 +24,7 @@
  * Ingest runs two: one for the topic, one for the dead-letter topic.
  */
 import type { Kafka, Producer } from 'kafkajs';
-import { errorMessage, isRetriable, kafkajs } from '@tributary/streams';
+import { COMPRESSION_TYPES, errorMessage, isRetriable, kafkajs, type Compression } from '@tributary/streams';
 import { BrokerUnavailable, IngestSetupError, ProduceFailed } from './errors.js';
 import type { OutgoingRecord } from './record-encoder.js';
 
@@ -45,6 +45,8 @@ export interface RecordProducerOptions {
   readonly sendRetries: number;
   /** How long the broker may take to acknowledge a produce request (acks=all), ms. */
   readonly ackTimeoutMs: number;
+  /** Batch compression (default none). */
+  readonly compression?: Compression;
   readonly log: IngestLog;
   /** First and largest wait between reconnection attempts, ms (defaults 500 and 10 000). */
   readonly reconnectBackoffMs?: { readonly initial: number; readonly max: number };
@@ -102,7 +104,13 @@ export class RecordProducer {
       throw new BrokerUnavailable(`not connected to Kafka, nothing was written: ${this.notConnectedReason ?? 'connecting'}; retry later`, this.#lastError);
     }
     try {
-      await producer.send({ topic: this.#options.topic, acks: -1, timeout: this.#options.ackTimeoutMs, messages: records as OutgoingRecord[] });
+      await producer.send({
+        topic: this.#options.topic,
+        acks: -1,
+        timeout: this.#options.ackTimeoutMs,
+        compression: COMPRESSION_TYPES[this.#options.compression ?? 'none'],
+        messages: records as OutgoingRecord[],
+      });
     } catch (error) {
       this.#notConnected(error);
       const message = `Kafka did not acknowledge the records (${errorMessage(error)}); some of them may have been written: retry the request`;

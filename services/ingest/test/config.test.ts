@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       BATCH_MAX_BYTES: 512 * 1024,
       SEND_RETRIES: 5,
       ACK_TIMEOUT_MS: 30_000,
+      KAFKA_COMPRESSION: 'none',
       DLQ_TOPIC: 'coldchain-ingest.dlq',
       DLQ_MAX_VALUE_BYTES: 65_536,
     });

@@ -14,6 +14,8 @@ export type ProcessingGuarantee = 'exactly_once' | 'at_least_once';
  */
 export type Compression = 'none' | 'gzip';
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
+/** kafkajs' `CompressionTypes` code of each: what a `send` takes as `compression`. */
+export const COMPRESSION_TYPES: Readonly<Record<Compression, number>> = { none: 0, gzip: 1 };
 
 /** Settings of a `StreamsApp`. */
 export interface StreamsConfig {

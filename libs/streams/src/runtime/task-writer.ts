@@ -1,10 +1,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { CommitBatch } from '../task/stream-task.js';
 import type { OutputMessage } from '../task/output-message.js';
-import type { Compression } from './config.js';
-
-/** kafkajs' CompressionTypes codes (its enum is not importable as a type-only dependency). */
-const COMPRESSION_CODES: Record<Compression, number> = { none: 0, gzip: 1 };
+import { COMPRESSION_TYPES, type Compression } from './config.js';
 
 /** Writes a task's commit batches: atomically (exactly-once) or outputs-then-offsets (at-least-once). */
 export interface TaskWriter {
@@ -127,7 +124,7 @@ export class TransactionalTaskWriter implements TaskWriter {
     const producer = this.#producer as Producer;
     const transaction = await producer.transaction();
     try {
-      for (const chunk of chunkMessages(batch.messages)) await transaction.sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_CODES[this.compression] });
+      for (const chunk of chunkMessages(batch.messages)) await transaction.sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_TYPES[this.compression] });
       if (batch.offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsetTopics(batch) });
       await transaction.commit();
     } catch (error) {
@@ -173,7 +170,7 @@ export class AtLeastOnceTaskWriter implements TaskWriter {
 
   async write(batch: CommitBatch): Promise<void> {
     if (this.#producer === undefined) await this.open();
-    for (const chunk of chunkMessages(batch.messages)) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_CODES[this.compression] });
+    for (const chunk of chunkMessages(batch.messages)) await (this.#producer as Producer).sendBatch({ topicMessages: topicMessages(chunk), acks: -1, compression: COMPRESSION_TYPES[this.compression] });
     if (batch.offsets.length > 0) {
       await this.commitOffsets(batch.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString() })));
     }
