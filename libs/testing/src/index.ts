@@ -21,4 +21,5 @@ export { DriverError } from './driver/driver-error.js';
 export { partitionForKey, murmur2 } from './driver/partitioner.js';
 export { ServiceProcess, REPO_ROOT, type ServiceProcessOptions } from './process/service-process.js';
 export { kafkaClient, createTopics, produce, readRecords, type ReadRecord } from './kafka/topic-io.js';
+export { countGzipBatches, type GzipBatchCount } from './kafka/gzip-counter.js';
 export * from './tools/index.js';

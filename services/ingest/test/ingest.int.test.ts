@@ -4,7 +4,7 @@ import { IngestSetupError } from '../src/errors.js';
 import { Ingest } from '../src/ingest.js';
 import { reading } from './fixtures.js';
 import { SensorReadingSchema } from '@tributary/schemas';
-import { kafkajs } from '@tributary/streams';
+import { countGzipBatches } from '@tributary/testing';
 import {
   createReadingsTopic,
   endOffsets,
@@ -310,23 +310,7 @@ describe('ingest: start fails clearly on what retrying cannot fix', () => {
 
 describe('ingest: KAFKA_COMPRESSION=gzip', () => {
   it('writes gzip batches that read back to exactly the records posted', async () => {
-    // kafkajs' gzip codec in the runtime's copy (the one ingest and the reader use), wrapped to count what goes through it.
-    const { CompressionCodecs, CompressionTypes } = kafkajs();
-    const original = CompressionCodecs[CompressionTypes.GZIP] as () => { compress(e: unknown): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
-    const gzip = { compressed: 0, decompressed: 0 };
-    CompressionCodecs[CompressionTypes.GZIP] = () => {
-      const codec = original();
-      return {
-        compress: async (encoder: unknown) => {
-          gzip.compressed += 1;
-          return await codec.compress(encoder);
-        },
-        decompress: async (buffer: Buffer) => {
-          gzip.decompressed += 1;
-          return await codec.decompress(buffer);
-        },
-      };
-    };
+    const gzip = countGzipBatches();
     const kafka = testKafka();
     const topic = uniqueTopic('gzip');
     await createReadingsTopic(kafka, topic);
@@ -341,7 +325,7 @@ describe('ingest: KAFKA_COMPRESSION=gzip', () => {
       expect(landed.map((r) => r.value.eventTime.getTime()).sort((a, b) => a - b)).toEqual(posted.map((r) => Date.parse(r['eventTime'] as string)).sort((a, b) => a - b));
       for (const record of landed) expect(record.key).toBe(record.value.containerId);
     } finally {
-      CompressionCodecs[CompressionTypes.GZIP] = original;
+      gzip.restore();
       await mounted.close();
     }
   });

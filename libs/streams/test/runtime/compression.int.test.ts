@@ -8,40 +8,27 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countGzipBatches, type GzipBatchCount } from '../../../testing/src/kafka/gzip-counter.js';
 import { stackEndpoints } from '../../../testing/src/vitest/endpoints.js';
 import { kafkajs } from '../../src/kafka/kafkajs.js';
 import { PartitionReader } from '../../src/kafka/partition-reader.js';
 import { StreamsApp, StreamsBuilder, float64, string, type Compression } from '../../src/index.js';
 
-const { Kafka, logLevel, CompressionTypes, CompressionCodecs } = kafkajs();
+const { Kafka, logLevel } = kafkajs();
 const { KAFKA_BOOTSTRAP } = stackEndpoints();
 const kafka = new Kafka({ clientId: 'compression-test', brokers: [KAFKA_BOOTSTRAP], logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const reader = new PartitionReader(kafka);
 
-type Codec = { compress(encoder: unknown): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
-const gzip = { compressed: 0, decompressed: 0 };
-const original = CompressionCodecs[CompressionTypes.GZIP] as () => Codec;
+let gzip: GzipBatchCount;
 
 beforeAll(async () => {
-  CompressionCodecs[CompressionTypes.GZIP] = () => {
-    const codec = original();
-    return {
-      compress: async (encoder: unknown) => {
-        gzip.compressed += 1;
-        return await codec.compress(encoder);
-      },
-      decompress: async (buffer: Buffer) => {
-        gzip.decompressed += 1;
-        return await codec.decompress(buffer);
-      },
-    };
-  };
+  gzip = countGzipBatches();
   await admin.connect();
   await reader.connect();
 });
 afterAll(async () => {
-  CompressionCodecs[CompressionTypes.GZIP] = original;
+  gzip.restore();
   await reader.disconnect();
   await admin.disconnect();
 });
